@@ -1,0 +1,251 @@
+package delete_test
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/tagmango-hooks/tagmango-hooks/pkg/cmdtest"
+	"github.com/tagmango-hooks/tagmango-hooks/pkg/store"
+)
+
+const (
+	hookA = "https://example.com/a"
+	hookB = "https://example.com/b"
+)
+
+// seed registers three subscriptions: two on hookA and one on hookB.
+func seed(t *testing.T) (*cmdtest.Env, *cmdtest.APIServer) {
+	t.Helper()
+	e := cmdtest.New(t)
+	srv := cmdtest.NewAPIServer(t)
+	e.WithProfile(srv.URL)
+	for _, args := range [][]string{
+		{"--url", hookA, "--event", "course.completed.50"},
+		{"--url", hookA, "--event", "course.completed.100"},
+		{"--url", hookB, "--event", "webinar.completed.all"},
+	} {
+		if res := e.Run(append([]string{"register"}, args...)...); res.Code != 0 {
+			t.Fatalf("seed: %s", res.Stderr)
+		}
+	}
+	return e, srv
+}
+
+func state(t *testing.T, e *cmdtest.Env) []store.Record {
+	t.Helper()
+	st, err := store.New(e.StatePath).Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st.Subscriptions
+}
+
+func printed(t *testing.T, stdout string) []store.Record {
+	t.Helper()
+	var rs []store.Record
+	if err := json.Unmarshal([]byte(stdout), &rs); err != nil {
+		t.Fatalf("not a JSON array: %v\n%s", err, stdout)
+	}
+	return rs
+}
+
+func TestDeleteByURLSendsExactRequestAndRemovesEveryRecord(t *testing.T) {
+	e, srv := seed(t)
+	before := len(srv.Calls())
+	res := e.Run("delete", "--url", hookA, "-o", "json")
+	if res.Code != 0 {
+		t.Fatalf("exit %d: %s", res.Code, res.Stderr)
+	}
+	calls := srv.Calls()[before:]
+	if len(calls) != 1 {
+		t.Fatalf("%d calls", len(calls))
+	}
+	c := calls[0]
+	if c.Method != "DELETE" || c.Path != "/api/v1/integration/webhook/webhook" || c.Body != `{"hookUrl":"https://example.com/a"}` {
+		t.Errorf("request %s %s %s", c.Method, c.Path, c.Body)
+	}
+	for k, want := range map[string]string{"x-api-key": cmdtest.TestAPIKey, "accept": "application/json", "content-type": "application/json"} {
+		if c.Header.Get(k) != want {
+			t.Errorf("header %s = %q", k, c.Header.Get(k))
+		}
+	}
+	if rs := printed(t, res.Stdout); len(rs) != 2 {
+		t.Errorf("printed %d records, want the 2 on %s", len(rs), hookA)
+	}
+	left := state(t, e)
+	if len(left) != 1 || left[0].HookURL != hookB {
+		t.Errorf("left %+v", left)
+	}
+}
+
+func TestDeleteByIDNamesTheOthersOnItsURL(t *testing.T) {
+	e, srv := seed(t)
+	id := state(t, e)[0].ID
+	other := state(t, e)[1].ID
+	before := len(srv.Calls())
+	res := e.Run("delete", id, "-o", "json")
+	if res.Code != 0 {
+		t.Fatalf("exit %d: %s", res.Code, res.Stderr)
+	}
+	if !strings.Contains(res.Stderr, other) {
+		t.Errorf("stderr does not name %s, which shares the URL: %s", other, res.Stderr)
+	}
+	if calls := srv.Calls()[before:]; len(calls) != 1 || calls[0].Body != `{"hookUrl":"https://example.com/a"}` {
+		t.Errorf("calls %+v", calls)
+	}
+	if len(state(t, e)) != 1 {
+		t.Errorf("state %+v", state(t, e))
+	}
+}
+
+func TestDeleteUnknownIDIsUsageError(t *testing.T) {
+	e, srv := seed(t)
+	before := len(srv.Calls())
+	res := e.Run("delete", "deadbeef")
+	if res.Code != 2 || !strings.Contains(res.Stderr, `no tracked subscription with id "deadbeef"`) {
+		t.Errorf("exit %d stderr %s", res.Code, res.Stderr)
+	}
+	if len(srv.Calls()) != before {
+		t.Errorf("API called")
+	}
+}
+
+func TestDelete404MeansAlreadyGone(t *testing.T) {
+	e, srv := seed(t)
+	srv.Enqueue(cmdtest.Response{Status: 404, Body: `{"message":"Webhook not found","success":false}`})
+	res := e.Run("delete", "--url", hookB)
+	if res.Code != 0 {
+		t.Fatalf("exit %d: %s", res.Code, res.Stderr)
+	}
+	if !strings.Contains(res.Stderr, "already gone") {
+		t.Errorf("stderr: %s", res.Stderr)
+	}
+	if len(state(t, e)) != 2 {
+		t.Errorf("the record on %s should be gone locally", hookB)
+	}
+}
+
+func TestDeleteUntrackedURLStillCallsAPI(t *testing.T) {
+	e, srv := seed(t)
+	before := len(srv.Calls())
+	res := e.Run("delete", "--url", "https://elsewhere.example.com/curl-registered", "-o", "json")
+	if res.Code != 0 {
+		t.Fatalf("exit %d: %s", res.Code, res.Stderr)
+	}
+	if len(srv.Calls()) != before+1 {
+		t.Errorf("no API call for an untracked URL")
+	}
+	if strings.TrimSpace(res.Stdout) != "[]" {
+		t.Errorf("stdout %q, want []", res.Stdout)
+	}
+	if !strings.Contains(res.Stderr, "not tracked locally") {
+		t.Errorf("stderr: %s", res.Stderr)
+	}
+}
+
+func TestDeleteFailureKeepsRecords(t *testing.T) {
+	e, srv := seed(t)
+	srv.Enqueue(cmdtest.Response{Status: 500, Body: `{"message":"boom","success":false}`})
+	res := e.Run("delete", "--url", hookA)
+	if res.Code != 1 || !strings.Contains(res.Stderr, "boom") {
+		t.Errorf("exit %d stderr %s", res.Code, res.Stderr)
+	}
+	if len(state(t, e)) != 3 {
+		t.Errorf("records removed despite the failure")
+	}
+}
+
+func TestDeleteAll(t *testing.T) {
+	t.Run("refuses off a TTY without --yes", func(t *testing.T) {
+		e, srv := seed(t)
+		before := len(srv.Calls())
+		res := e.Run("delete", "--all")
+		if res.Code != 2 || !strings.Contains(res.Stderr, "--yes") {
+			t.Errorf("exit %d stderr %s", res.Code, res.Stderr)
+		}
+		if len(srv.Calls()) != before || len(state(t, e)) != 3 {
+			t.Errorf("something was deleted")
+		}
+	})
+	t.Run("with --yes deletes every URL", func(t *testing.T) {
+		e, srv := seed(t)
+		before := len(srv.Calls())
+		res := e.Run("delete", "--all", "--yes", "-o", "json")
+		if res.Code != 0 {
+			t.Fatalf("exit %d: %s", res.Code, res.Stderr)
+		}
+		if n := len(srv.Calls()) - before; n != 2 {
+			t.Errorf("%d calls, want one per URL (2)", n)
+		}
+		if len(printed(t, res.Stdout)) != 3 || len(state(t, e)) != 0 {
+			t.Errorf("stdout %s", res.Stdout)
+		}
+	})
+	t.Run("asks on a TTY", func(t *testing.T) {
+		e, srv := seed(t)
+		before := len(srv.Calls())
+		res := e.RunWith(cmdtest.Options{Stdin: "n\n", StdinTTY: true, StderrTTY: true}, "delete", "--all")
+		if res.Code != 1 || !strings.Contains(res.Stderr, "Delete 2 URL(s)") {
+			t.Errorf("exit %d stderr %s", res.Code, res.Stderr)
+		}
+		if len(srv.Calls()) != before {
+			t.Errorf("declined but deleted")
+		}
+		res = e.RunWith(cmdtest.Options{Stdin: "y\n", StdinTTY: true, StderrTTY: true}, "delete", "--all")
+		if res.Code != 0 || len(state(t, e)) != 0 {
+			t.Errorf("exit %d stderr %s", res.Code, res.Stderr)
+		}
+	})
+}
+
+func TestDeleteLocalOnlyAndDryRun(t *testing.T) {
+	e, srv := seed(t)
+	before := len(srv.Calls())
+	res := e.Run("delete", "--url", hookA, "--dry-run")
+	if res.Code != 0 || !strings.Contains(res.Stdout, "DELETE "+srv.URL) || !strings.Contains(res.Stdout, `{"hookUrl":"https://example.com/a"}`) {
+		t.Errorf("dry run: exit %d stdout %s", res.Code, res.Stdout)
+	}
+	if len(srv.Calls()) != before || len(state(t, e)) != 3 {
+		t.Errorf("dry run changed something")
+	}
+	res = e.Run("delete", "--url", hookA, "--local-only")
+	if res.Code != 0 || len(srv.Calls()) != before || len(state(t, e)) != 1 {
+		t.Errorf("local-only: exit %d calls %d state %d", res.Code, len(srv.Calls())-before, len(state(t, e)))
+	}
+}
+
+func TestDeleteModesAreExclusive(t *testing.T) {
+	e, _ := seed(t)
+	for _, args := range [][]string{{}, {"--url", hookA, "--all"}, {"abc", "--url", hookA}} {
+		res := e.Run(append([]string{"delete"}, args...)...)
+		if res.Code != 2 {
+			t.Errorf("%v: exit %d", args, res.Code)
+		}
+	}
+}
+
+func TestDeleteTemporary(t *testing.T) {
+	e, srv := seed(t)
+	err := store.New(e.StatePath).Update(func(s *store.State) error {
+		r := store.NewRecord("default", "course.completed.50", "https://tunnel.example.com/course.completed.50", store.Filters{}, e.Now)
+		r.Temporary = true
+		s.Upsert(r)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := len(srv.Calls())
+	res := e.Run("delete", "--temporary", "-o", "json")
+	if res.Code != 0 {
+		t.Fatalf("exit %d: %s", res.Code, res.Stderr)
+	}
+	calls := srv.Calls()[before:]
+	if len(calls) != 1 || !strings.Contains(calls[0].Body, "tunnel.example.com") {
+		t.Errorf("calls %+v", calls)
+	}
+	if len(state(t, e)) != 3 {
+		t.Errorf("only the temporary one should go")
+	}
+}

@@ -1,0 +1,73 @@
+// Package factory builds the production Factory.
+package factory
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/tagmango-hooks/tagmango-hooks/pkg/api"
+	"github.com/tagmango-hooks/tagmango-hooks/pkg/build"
+	"github.com/tagmango-hooks/tagmango-hooks/pkg/cmdutil"
+	"github.com/tagmango-hooks/tagmango-hooks/pkg/config"
+	"github.com/tagmango-hooks/tagmango-hooks/pkg/events"
+	"github.com/tagmango-hooks/tagmango-hooks/pkg/iostreams"
+	"github.com/tagmango-hooks/tagmango-hooks/pkg/store"
+)
+
+// New returns a Factory whose dependencies are resolved lazily, each at most once.
+// The root command fills in GlobalFlags.
+func New(ios *iostreams.IOStreams) *cmdutil.Factory {
+	f := &cmdutil.Factory{
+		IOStreams:  ios,
+		AppVersion: build.Info().Version,
+		Now:        time.Now,
+		Sleep:      sleepContext,
+	}
+	f.Settings = sync.OnceValues(func() (*config.Settings, error) {
+		return config.Resolve(f.GlobalFlags, f.IOStreams.ErrOut)
+	})
+	f.ConfigPath = func() string {
+		p, _ := config.Paths(f.GlobalFlags)
+		return p
+	}
+	f.Store = func() (*store.Store, error) {
+		_, statePath := config.Paths(f.GlobalFlags)
+		return store.New(statePath), nil
+	}
+	f.Catalog = sync.OnceValues(events.Load)
+	f.APIClient = func(timeout time.Duration) (*api.Client, error) {
+		s, err := f.Settings()
+		if err != nil {
+			return nil, err
+		}
+		if s.APIKey == "" {
+			return nil, cmdutil.NewAuthError(config.ErrNoAPIKey)
+		}
+		opts := api.Options{
+			BaseURL:   s.BaseURL,
+			APIKey:    s.APIKey,
+			UserAgent: "tagmango-hooks/" + f.AppVersion,
+			Timeout:   timeout,
+			Transport: f.HTTPTransport,
+			Sleep:     f.Sleep,
+			Now:       f.Now,
+		}
+		if f.Verbose() {
+			opts.Verbose = f.IOStreams.ErrOut
+		}
+		return api.New(opts), nil
+	}
+	return f
+}
+
+func sleepContext(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}

@@ -1,0 +1,111 @@
+package list_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tagmango-hooks/tagmango-hooks/pkg/cmdtest"
+	"github.com/tagmango-hooks/tagmango-hooks/pkg/store"
+)
+
+func seed(t *testing.T, e *cmdtest.Env) {
+	t.Helper()
+	err := store.New(e.StatePath).Update(func(s *store.State) error {
+		s.Upsert(store.NewRecord("default", "course.completed.50", "https://example.com/a", store.Filters{Course: "c1"}, e.Now.Add(-5*time.Minute)))
+		s.Upsert(store.NewRecord("default", "webinar.completed.all", "https://example.com/b", store.Filters{}, e.Now.Add(-2*time.Hour)))
+		s.Upsert(store.NewRecord("ci", "user.deleted", "https://example.com/c", store.Filters{}, e.Now.Add(-time.Minute)))
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestListPiped(t *testing.T) {
+	e := cmdtest.New(t)
+	seed(t, e)
+	res := e.Run("list")
+	if res.Code != 0 {
+		t.Fatal(res.Stderr)
+	}
+	want := "" +
+		store.RecordID("default", "webinar.completed.all", "https://example.com/b", store.Filters{}) + "\twebinar.completed.all\thttps://example.com/b\t\tdefault\t2026-11-22T08:04:05Z\n" +
+		store.RecordID("default", "course.completed.50", "https://example.com/a", store.Filters{Course: "c1"}) + "\tcourse.completed.50\thttps://example.com/a\tcourse=c1\tdefault\t2026-11-22T09:59:05Z\n"
+	if res.Stdout != want {
+		t.Errorf("stdout:\n%s\nwant:\n%s", res.Stdout, want)
+	}
+}
+
+func TestListTTY(t *testing.T) {
+	e := cmdtest.New(t)
+	seed(t, e)
+	res := e.RunWith(cmdtest.Options{StdoutTTY: true}, "ls")
+	if res.Code != 0 {
+		t.Fatal(res.Stderr)
+	}
+	lines := strings.Split(strings.TrimRight(res.Stdout, "\n"), "\n")
+	if len(lines) != 3 {
+		t.Fatalf("got %d lines:\n%s", len(lines), res.Stdout)
+	}
+	for _, want := range []string{"ID", "EVENT", "HOOK URL", "FILTERS", "PROFILE", "REGISTERED"} {
+		if !strings.Contains(lines[0], want) {
+			t.Errorf("header %q lacks %s", lines[0], want)
+		}
+	}
+	if !strings.Contains(lines[1], "2 hours ago") || !strings.Contains(lines[2], "5 minutes ago") {
+		t.Errorf("relative times missing:\n%s", res.Stdout)
+	}
+}
+
+func TestListFiltersAndProfiles(t *testing.T) {
+	e := cmdtest.New(t)
+	seed(t, e)
+	cases := []struct {
+		args []string
+		n    int
+	}{
+		{[]string{"--event", "course.completed.50"}, 1},
+		{[]string{"--url", "https://example.com/b"}, 1},
+		{[]string{"--all-profiles"}, 3},
+		{[]string{"--profile", "ci"}, 1},
+		{[]string{"--event", "nothing"}, 0},
+	}
+	for _, tc := range cases {
+		res := e.Run(append([]string{"list", "-o", "json"}, tc.args...)...)
+		if res.Code != 0 {
+			t.Fatalf("%v: %s", tc.args, res.Stderr)
+		}
+		if got := strings.Count(res.Stdout, `"id"`); got != tc.n {
+			t.Errorf("%v: %d records, want %d\n%s", tc.args, got, tc.n, res.Stdout)
+		}
+	}
+}
+
+func TestListEmpty(t *testing.T) {
+	e := cmdtest.New(t)
+	res := e.Run("list", "-o", "json")
+	if res.Code != 0 || strings.TrimSpace(res.Stdout) != "[]" {
+		t.Errorf("exit %d stdout %q", res.Code, res.Stdout)
+	}
+	res = e.Run("list")
+	if res.Code != 0 || res.Stdout != "" || !strings.Contains(res.Stderr, "no subscriptions tracked") {
+		t.Errorf("exit %d stdout %q stderr %q", res.Code, res.Stdout, res.Stderr)
+	}
+	res = e.Run("list", "-o", "yaml")
+	if res.Code != 0 || strings.TrimSpace(res.Stdout) != "[]" {
+		t.Errorf("yaml: %q", res.Stdout)
+	}
+}
+
+func TestListCorruptStore(t *testing.T) {
+	e := cmdtest.New(t)
+	seed(t, e)
+	if err := writeCorrupt(e.StatePath); err != nil {
+		t.Fatal(err)
+	}
+	res := e.Run("list")
+	if res.Code != 1 || !strings.Contains(res.Stderr, e.StatePath) || !strings.Contains(res.Stderr, "corrupt") {
+		t.Errorf("exit %d stderr %s", res.Code, res.Stderr)
+	}
+}

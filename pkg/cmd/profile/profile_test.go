@@ -1,0 +1,189 @@
+package profile_test
+
+import (
+	"encoding/json"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/tagmango-hooks/tagmango-hooks/pkg/cmdtest"
+)
+
+func TestProfileAddFromStdin(t *testing.T) {
+	e := cmdtest.New(t)
+	res := e.RunWith(cmdtest.Options{Stdin: "  " + cmdtest.TestAPIKey + "\n"}, "profile", "add", "ci")
+	if res.Code != 0 {
+		t.Fatalf("exit %d: %s", res.Code, res.Stderr)
+	}
+	if !strings.Contains(res.Stderr, "tm_…9f3a") || !strings.Contains(res.Stderr, "ci is now the current profile") {
+		t.Errorf("stderr: %s", res.Stderr)
+	}
+	fi, err := os.Stat(e.ConfigPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Mode().Perm() != 0o600 {
+		t.Errorf("config mode %o, want 600", fi.Mode().Perm())
+	}
+	di, _ := os.Stat(strings.TrimSuffix(e.ConfigPath, "/config.yaml"))
+	if di.Mode().Perm() != 0o700 {
+		t.Errorf("config dir mode %o, want 700", di.Mode().Perm())
+	}
+	b, _ := os.ReadFile(e.ConfigPath)
+	if !strings.Contains(string(b), "api-key: "+cmdtest.TestAPIKey) || !strings.Contains(string(b), "current-profile: ci") {
+		t.Errorf("config: %s", b)
+	}
+
+	// A second profile does not become current unless --use.
+	res = e.RunWith(cmdtest.Options{Stdin: "tmk_other_key_000000000000wxyz"}, "profile", "add", "staging", "--base-url", "http://127.0.0.1:4280")
+	if res.Code != 0 || strings.Contains(res.Stderr, "now the current") {
+		t.Errorf("exit %d: %s", res.Code, res.Stderr)
+	}
+	res = e.Run("profile", "list", "-o", "json")
+	var entries []map[string]any
+	if err := json.Unmarshal([]byte(res.Stdout), &entries); err != nil {
+		t.Fatalf("%v: %s", err, res.Stdout)
+	}
+	if len(entries) != 2 || entries[0]["name"] != "ci" || entries[0]["current"] != true || entries[0]["apiKey"] != "tm_…9f3a" ||
+		entries[1]["baseUrl"] != "http://127.0.0.1:4280" || entries[1]["current"] != false {
+		t.Errorf("entries %v", entries)
+	}
+}
+
+func TestProfileAddRefusesEmptyKey(t *testing.T) {
+	e := cmdtest.New(t)
+	for _, in := range []string{"", "   \n"} {
+		res := e.RunWith(cmdtest.Options{Stdin: in}, "profile", "add", "ci")
+		if res.Code != 2 || !strings.Contains(res.Stderr, "no API key") {
+			t.Errorf("stdin %q: exit %d stderr %s", in, res.Code, res.Stderr)
+		}
+	}
+	if _, err := os.Stat(e.ConfigPath); !os.IsNotExist(err) {
+		t.Errorf("config written for an empty key")
+	}
+}
+
+func TestProfileAddPromptsOnTTY(t *testing.T) {
+	e := cmdtest.New(t)
+	res := e.RunWith(cmdtest.Options{Stdin: cmdtest.TestAPIKey + "\n", StdinTTY: true, StderrTTY: true}, "profile", "add", "dev")
+	if res.Code != 0 || !strings.Contains(res.Stderr, "API key for profile dev:") {
+		t.Errorf("exit %d stderr %s", res.Code, res.Stderr)
+	}
+}
+
+func TestProfileAddInvalidName(t *testing.T) {
+	e := cmdtest.New(t)
+	res := e.RunWith(cmdtest.Options{Stdin: "k"}, "profile", "add", "Bad Name")
+	if res.Code != 2 || !strings.Contains(res.Stderr, "invalid profile name") {
+		t.Errorf("exit %d stderr %s", res.Code, res.Stderr)
+	}
+}
+
+func TestProfileUseAndRemove(t *testing.T) {
+	e := cmdtest.New(t)
+	e.WriteConfig("current-profile: a\nprofiles:\n  a:\n    api-key: tmk_aaaaaaaaaaaaaaaa\n  b:\n    api-key: tmk_bbbbbbbbbbbbbbbb\n")
+	if res := e.Run("profile", "use", "nope"); res.Code != 2 || !strings.Contains(res.Stderr, "profiles: a, b") {
+		t.Errorf("use nope: exit %d %s", res.Code, res.Stderr)
+	}
+	if res := e.Run("profile", "use", "b"); res.Code != 0 {
+		t.Fatalf("use b: %s", res.Stderr)
+	}
+	if res := e.Run("profile", "show", "-o", "json"); !strings.Contains(res.Stdout, `"value": "b"`) {
+		t.Errorf("show after use: %s", res.Stdout)
+	}
+	if res := e.Run("profile", "remove", "b"); res.Code != 2 || !strings.Contains(res.Stderr, "--yes") {
+		t.Errorf("remove without --yes off a TTY: exit %d %s", res.Code, res.Stderr)
+	}
+	if res := e.Run("profile", "remove", "b", "--yes"); res.Code != 0 {
+		t.Fatalf("remove: %s", res.Stderr)
+	}
+	b, _ := os.ReadFile(e.ConfigPath)
+	if strings.Contains(string(b), "tmk_bbbb") || strings.Contains(string(b), "current-profile: b") {
+		t.Errorf("config after remove: %s", b)
+	}
+}
+
+func TestProfileShowSources(t *testing.T) {
+	e := cmdtest.New(t)
+	e.WriteConfig("current-profile: a\nprofiles:\n  a:\n    api-key: " + cmdtest.TestAPIKey + "\n    base-url: http://file.example\n  b:\n    api-key: tmk_bbbbbbbbbbbbbbbb\n")
+	type setting struct{ Value, Source string }
+	show := func(args ...string) map[string]setting {
+		t.Helper()
+		res := e.Run(append([]string{"profile", "show", "-o", "json"}, args...)...)
+		if res.Code != 0 {
+			t.Fatalf("exit %d: %s", res.Code, res.Stderr)
+		}
+		out := map[string]setting{}
+		var raw map[string]json.RawMessage
+		if err := json.Unmarshal([]byte(res.Stdout), &raw); err != nil {
+			t.Fatal(err)
+		}
+		for k, v := range raw {
+			var s setting
+			if json.Unmarshal(v, &s) == nil {
+				out[k] = s
+			}
+		}
+		return out
+	}
+
+	// file
+	s := show()
+	if s["profile"] != (setting{"a", "file"}) || s["apiKey"] != (setting{"tm_…9f3a", "file"}) || s["baseUrl"] != (setting{"http://file.example", "file"}) {
+		t.Errorf("file layer: %+v", s)
+	}
+	// env beats file
+	t.Setenv("TAGMANGO_PROFILE", "b")
+	t.Setenv("TAGMANGO_BASE_URL", "http://env.example")
+	s = show()
+	if s["profile"] != (setting{"b", "env"}) || s["baseUrl"] != (setting{"http://env.example", "env"}) || s["apiKey"].Source != "file" {
+		t.Errorf("env layer: %+v", s)
+	}
+	// flag beats env
+	s = show("--profile", "a", "--base-url", "http://flag.example", "--api-key", "tmk_flag_key_1234567890abcd")
+	if s["profile"] != (setting{"a", "flag"}) || s["baseUrl"] != (setting{"http://flag.example", "flag"}) || s["apiKey"] != (setting{"tm_…abcd", "flag"}) {
+		t.Errorf("flag layer: %+v", s)
+	}
+	// default
+	t.Setenv("TAGMANGO_PROFILE", "")
+	t.Setenv("TAGMANGO_BASE_URL", "")
+	s = show("c")
+	if s["baseUrl"] != (setting{"https://api-prod-new.tagmango.com", "default"}) || s["apiKey"].Value != "" {
+		t.Errorf("default layer: %+v", s)
+	}
+}
+
+func TestConfigPermissionWarning(t *testing.T) {
+	e := cmdtest.New(t)
+	e.WriteConfig("current-profile: a\nprofiles:\n  a:\n    api-key: " + cmdtest.TestAPIKey + "\n")
+	if err := os.Chmod(e.ConfigPath, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	res := e.Run("profile", "list")
+	if !strings.Contains(res.Stderr, "chmod 600") {
+		t.Errorf("no warning: %s", res.Stderr)
+	}
+	// Writing it again makes it private.
+	res = e.RunWith(cmdtest.Options{Stdin: "tmk_new_key_0000000000000000"}, "profile", "add", "a")
+	if res.Code != 0 {
+		t.Fatal(res.Stderr)
+	}
+	fi, _ := os.Stat(e.ConfigPath)
+	if fi.Mode().Perm() != 0o600 {
+		t.Errorf("mode %o after rewrite", fi.Mode().Perm())
+	}
+}
+
+func TestCorruptConfig(t *testing.T) {
+	e := cmdtest.New(t)
+	e.WriteConfig("profiles: [oops\n")
+	res := e.Run("profile", "list")
+	if res.Code != 1 || !strings.Contains(res.Stderr, e.ConfigPath) {
+		t.Errorf("exit %d stderr %s", res.Code, res.Stderr)
+	}
+	// listen-like commands that need no config are unaffected; list needs the profile.
+	res = e.Run("register", "--url", "https://example.com/x", "--event", "course.completed.50")
+	if res.Code != 1 || !strings.Contains(res.Stderr, "not valid") {
+		t.Errorf("register with a corrupt config: exit %d stderr %s", res.Code, res.Stderr)
+	}
+}

@@ -1,0 +1,296 @@
+// Package register implements `register`.
+package register
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/tagmango-hooks/tagmango-hooks/pkg/api"
+	"github.com/tagmango-hooks/tagmango-hooks/pkg/cmdutil"
+	"github.com/tagmango-hooks/tagmango-hooks/pkg/config"
+	"github.com/tagmango-hooks/tagmango-hooks/pkg/events"
+	"github.com/tagmango-hooks/tagmango-hooks/pkg/hookurl"
+	"github.com/tagmango-hooks/tagmango-hooks/pkg/iostreams"
+	"github.com/tagmango-hooks/tagmango-hooks/pkg/output"
+	"github.com/tagmango-hooks/tagmango-hooks/pkg/store"
+)
+
+// RegisterOptions are the inputs of `register`.
+type RegisterOptions struct {
+	IO        *iostreams.IOStreams
+	Settings  func() (*config.Settings, error)
+	APIClient func(timeout time.Duration) (*api.Client, error)
+	Store     func() (*store.Store, error)
+	Catalog   func() (*events.Catalog, error)
+	Format    func() (output.Format, error)
+	Now       func() time.Time
+
+	URL     string
+	Events  []string
+	Filters store.Filters
+	Force   bool
+	DryRun  bool
+	Timeout time.Duration
+}
+
+// NewCmdRegister builds `register`.
+func NewCmdRegister(f *cmdutil.Factory, runF func(*RegisterOptions) error) *cobra.Command {
+	opts := &RegisterOptions{
+		IO:        f.IOStreams,
+		Settings:  f.Settings,
+		APIClient: f.APIClient,
+		Store:     f.Store,
+		Catalog:   f.Catalog,
+		Format:    f.OutputFormat,
+		Now:       f.Now,
+	}
+	cmd := &cobra.Command{
+		Use:   "register --url URL --event EVENT [--event EVENT ...]",
+		Short: "Subscribe a URL to TagMango events",
+		Long: `Subscribe a URL to one or more TagMango events, and track the subscription locally.
+
+One API call is made per event. An identical subscription already tracked for the
+profile is reported as already registered, without an API call (--force sends it
+again). A filter that does not apply to an event (say --course with a webinar event)
+is refused: TagMango would ignore it and deliver every entity's events.`,
+		Example: `  $ tagmango-hooks register --url https://example.com/hooks/tm --event course.completed.50 --course 634fc35ddaf58580e2418c40
+  $ tagmango-hooks register --url https://example.com/hooks/tm --event webinar.reminder.all --event webinar.completed.all
+  $ tagmango-hooks register --url https://example.com/hooks/tm --event order.created.completed --dry-run`,
+		Args: cmdutil.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			if opts.URL == "" {
+				return cmdutil.FlagErrorf("--url is required")
+			}
+			if len(opts.Events) == 0 {
+				return cmdutil.FlagErrorf("at least one --event is required (see `tagmango-hooks events`)")
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return registerRun(c.Context(), opts)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&opts.URL, "url", "", "the URL TagMango will POST events to")
+	fl.StringArrayVarP(&opts.Events, "event", "e", nil, "event type to subscribe to (repeatable)")
+	fl.StringVar(&opts.Filters.Mango, "mango", "", "only events of this mango (product) ID")
+	fl.StringVar(&opts.Filters.Course, "course", "", "only events of this course ID")
+	fl.StringVar(&opts.Filters.Webinar, "webinar", "", "only events of this webinar ID")
+	fl.StringVar(&opts.Filters.Page, "page", "", "page ID filter (accepted by the API, documented for no event)")
+	fl.BoolVar(&opts.Force, "force", false, "send even when already registered, unknown or with a mismatched filter")
+	fl.BoolVar(&opts.DryRun, "dry-run", false, "print the requests instead of sending them")
+	fl.DurationVar(&opts.Timeout, "timeout", 30*time.Second, "time limit of each API call")
+	_ = cmd.RegisterFlagCompletionFunc("event", cmdutil.CompleteEvents(f))
+	return cmd
+}
+
+// filterFlags pairs each entity filter with its value, in flag order.
+func filterFlags(f store.Filters) [][2]string {
+	return [][2]string{{"mango", f.Mango}, {"course", f.Course}, {"webinar", f.Webinar}}
+}
+
+// validate checks events and filters against the catalog and returns the warnings to
+// show. Errors are usage errors (exit 2) unless --force turns them into warnings.
+func validate(opts *RegisterOptions, catalog *events.Catalog, eventNames []string) ([]string, error) {
+	var warnings []string
+	problem := func(msg string) error {
+		if opts.Force {
+			warnings = append(warnings, msg+" (sent anyway: --force)")
+			return nil
+		}
+		return cmdutil.Invalidf("%s", msg)
+	}
+	for _, name := range eventNames {
+		e, ok := catalog.Lookup(name)
+		if !ok {
+			msg := fmt.Sprintf("unknown event %q", name)
+			if s := catalog.Suggest(name); s != "" {
+				msg += fmt.Sprintf("; did you mean %q?", s)
+			} else {
+				msg += "; see `tagmango-hooks events` for the list"
+			}
+			if !opts.Force {
+				msg += " (--force sends it anyway)"
+			}
+			if err := problem(msg); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		if e.Deprecated {
+			msg := fmt.Sprintf("%s is deprecated", e.Type)
+			if r := e.Replacement(); r != "" {
+				msg += "; use " + r + " instead"
+			}
+			warnings = append(warnings, msg)
+		}
+		for _, ff := range filterFlags(opts.Filters) {
+			flag, value := ff[0], ff[1]
+			if value == "" || flag == e.Filter() {
+				continue
+			}
+			var msg string
+			if e.Filter() == "" {
+				msg = fmt.Sprintf("--%s does not apply to %s, which takes no filter: TagMango would ignore it. Remove it, or pass --force", flag, e.Type)
+			} else {
+				msg = fmt.Sprintf("--%s does not apply to %s (its filter is --%s): TagMango would ignore it and deliver the events of every %s. Use --%s, or pass --force", flag, e.Type, e.Filter(), e.Filter(), e.Filter())
+			}
+			if err := problem(msg); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if opts.Filters.Page != "" {
+		warnings = append(warnings, "--page is accepted by the API but no documented event uses it; sending it anyway")
+	}
+	return warnings, nil
+}
+
+func registerRun(ctx context.Context, opts *RegisterOptions) error {
+	format, err := opts.Format()
+	if err != nil {
+		return err
+	}
+	u, err := hookurl.Parse(opts.URL)
+	if err != nil {
+		return cmdutil.Invalidf("--url: %v", err)
+	}
+	catalog, err := opts.Catalog()
+	if err != nil {
+		return err
+	}
+	eventNames := dedupe(slices.Clone(opts.Events))
+	warnings, err := validate(opts, catalog, eventNames)
+	if err != nil {
+		return err
+	}
+	warnings = append(warnings, hookurl.Warnings(u)...)
+	for _, w := range warnings {
+		fmt.Fprintf(opts.IO.ErrOut, "warning: %s\n", w)
+	}
+
+	settings, err := opts.Settings()
+	if err != nil {
+		return err
+	}
+	st, err := opts.Store()
+	if err != nil {
+		return err
+	}
+	// The store comes first: a corrupt file stops us before any API call.
+	state, err := st.Load()
+	if err != nil {
+		return err
+	}
+
+	now := opts.Now()
+	var (
+		result  []store.Record
+		pending []store.Record
+	)
+	for _, name := range eventNames {
+		rec := store.NewRecord(settings.Profile, name, opts.URL, opts.Filters, now)
+		if i := state.Find(rec.ID); i >= 0 && !opts.Force {
+			existing := state.Subscriptions[i]
+			fmt.Fprintf(opts.IO.ErrOut, "✓ already registered: %s %s → %s (use --force to send it again)\n", existing.ID, existing.Event, existing.HookURL)
+			result = append(result, existing)
+			continue
+		}
+		pending = append(pending, rec)
+	}
+
+	if len(pending) == 0 {
+		return cmdutil.PrintRecords(opts.IO, format, result, now)
+	}
+	client, err := opts.APIClient(opts.Timeout)
+	if err != nil {
+		return err
+	}
+	if opts.DryRun {
+		for _, rec := range pending {
+			if err := client.DryRunRegister(opts.IO.Out, requestFor(rec)); err != nil {
+				return err
+			}
+		}
+		fmt.Fprintf(opts.IO.ErrOut, "dry run: %d request(s) not sent, nothing recorded\n", len(pending))
+		return nil
+	}
+
+	var failures []error
+	for _, rec := range pending {
+		if ctx.Err() != nil {
+			break
+		}
+		res, err := client.Register(ctx, requestFor(rec))
+		if err != nil {
+			failures = append(failures, fmt.Errorf("%s: %w", rec.Event, err))
+			if api.IsAuth(err) {
+				break // every other call would be refused the same way
+			}
+			continue
+		}
+		rec.RemoteID = res.RemoteID
+		if err := st.Update(func(s *store.State) error { s.Upsert(rec); return nil }); err != nil {
+			return fmt.Errorf("TagMango accepted %s for %s but it could not be recorded locally: %w", rec.Event, rec.HookURL, err)
+		}
+		fmt.Fprintf(opts.IO.ErrOut, "✓ registered %s %s → %s\n", rec.ID, rec.Event, rec.HookURL)
+		result = append(result, rec)
+	}
+	if err := ctx.Err(); err != nil {
+		_ = cmdutil.PrintRecords(opts.IO, format, result, now)
+		return cmdutil.ErrCancel
+	}
+	if len(failures) == 0 {
+		return cmdutil.PrintRecords(opts.IO, format, result, now)
+	}
+	if len(result) > 0 {
+		if err := cmdutil.PrintRecords(opts.IO, format, result, now); err != nil {
+			return err
+		}
+	}
+	if len(failures) == 1 && len(pending) == 1 {
+		return failures[0]
+	}
+	for _, f := range failures {
+		fmt.Fprintf(opts.IO.ErrOut, "✗ %v\n", f)
+	}
+	accepted := len(pending) - len(failures)
+	err = fmt.Errorf("%d of %d registrations failed; %d accepted and recorded", len(failures), len(pending), accepted)
+	if allAuth(failures) {
+		return cmdutil.NewAuthError(err)
+	}
+	return err
+}
+
+func allAuth(errs []error) bool {
+	for _, e := range errs {
+		if !api.IsAuth(e) {
+			return false
+		}
+	}
+	return true
+}
+
+func dedupe(names []string) []string {
+	seen := map[string]bool{}
+	out := names[:0]
+	for _, n := range names {
+		n = strings.TrimSpace(n)
+		if n == "" || seen[n] {
+			continue
+		}
+		seen[n] = true
+		out = append(out, n)
+	}
+	return out
+}
+
+func requestFor(rec store.Record) api.RegisterRequest {
+	f := rec.FilterValues()
+	return api.RegisterRequest{HookURL: rec.HookURL, Event: rec.Event, Mango: f.Mango, Course: f.Course, Webinar: f.Webinar, Page: f.Page}
+}

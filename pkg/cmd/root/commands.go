@@ -1,0 +1,19 @@
+package root
+
+import (
+	"github.com/spf13/cobra"
+
+	deleteCmd "github.com/tagmango-hooks/tagmango-hooks/pkg/cmd/delete"
+	listCmd "github.com/tagmango-hooks/tagmango-hooks/pkg/cmd/list"
+	profileCmd "github.com/tagmango-hooks/tagmango-hooks/pkg/cmd/profile"
+	registerCmd "github.com/tagmango-hooks/tagmango-hooks/pkg/cmd/register"
+	"github.com/tagmango-hooks/tagmango-hooks/pkg/cmdutil"
+)
+
+// addCommands adds every command explicitly; there is no init-time registration.
+func addCommands(root *cobra.Command, f *cmdutil.Factory) {
+	root.AddCommand(profileCmd.NewCmdProfile(f))
+	root.AddCommand(registerCmd.NewCmdRegister(f, nil))
+	root.AddCommand(deleteCmd.NewCmdDelete(f, nil))
+	root.AddCommand(listCmd.NewCmdList(f, nil))
+}

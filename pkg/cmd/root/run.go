@@ -1,0 +1,65 @@
+package root
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/tagmango-hooks/tagmango-hooks/pkg/cmdutil"
+)
+
+// Main runs one invocation and returns its exit code. It is the one place where
+// errors become messages and exit codes.
+func Main(ctx context.Context, f *cmdutil.Factory, args []string) (code int) {
+	root := NewCmdRoot(f)
+	root.SetArgs(args)
+	defer func() {
+		if r := recover(); r != nil {
+			fmt.Fprintf(f.IOStreams.ErrOut, "tagmango-hooks crashed: %v\nPlease report this with the command you ran (without your API key).\n", r)
+			code = cmdutil.ExitError
+		}
+	}()
+
+	cmd, err := root.ExecuteContextC(ctx)
+	if err == nil {
+		return cmdutil.ExitOK
+	}
+	// cobra reports an unknown command as a plain error; it is a usage error.
+	if strings.HasPrefix(err.Error(), "unknown command ") {
+		err = cmdutil.FlagErrorWrap(err)
+	}
+	if ctx.Err() != nil && !errors.Is(err, cmdutil.ErrSilent) {
+		var flagErr *cmdutil.FlagError
+		if !errors.As(err, &flagErr) {
+			fmt.Fprintln(f.IOStreams.ErrOut, "interrupted")
+			return cmdutil.ExitInterrupted
+		}
+	}
+	printError(f, cmd, err)
+	return cmdutil.ExitCodeFor(err)
+}
+
+func printError(f *cmdutil.Factory, cmd *cobra.Command, err error) {
+	errOut := f.IOStreams.ErrOut
+	if cmdutil.IsSilent(err) {
+		return
+	}
+	var flagErr *cmdutil.FlagError
+	if errors.As(err, &flagErr) {
+		fmt.Fprintf(errOut, "error: %s\n", err)
+		if cmd != nil {
+			fmt.Fprintf(errOut, "usage: %s\nRun '%s --help' for more.\n", cmd.UseLine(), cmd.CommandPath())
+		}
+		return
+	}
+	fmt.Fprintf(errOut, "error: %s\n", err)
+	var authErr *cmdutil.AuthError
+	if errors.As(err, &authErr) || cmdutil.ExitCodeFor(err) == cmdutil.ExitAuth {
+		if !strings.Contains(err.Error(), "profile add") {
+			fmt.Fprintln(errOut, "hint: check the key with `tagmango-hooks profile show`, or store a new one with `tagmango-hooks profile add NAME`")
+		}
+	}
+}

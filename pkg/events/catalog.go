@@ -1,0 +1,171 @@
+// Package events is the TagMango event catalog: every event type, its filter, its
+// fields and its example payload, read from the embedded events.json. Everything that
+// knows about events — validation, completion, shape matching, samples, the `events`
+// command and the docs — reads it from here.
+package events
+
+import (
+	_ "embed"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+)
+
+//go:embed events.json
+var catalogJSON []byte
+
+// Field is one documented field of a payload.
+type Field struct {
+	Name        string  `json:"name"`
+	Type        string  `json:"type"`
+	Nullable    *bool   `json:"nullable"`
+	TypeSource  string  `json:"type_source,omitempty"`
+	Description string  `json:"description"`
+	Items       []Field `json:"items,omitempty"`
+}
+
+// Event is one catalog entry.
+type Event struct {
+	Type               string          `json:"type"`
+	Category           string          `json:"category"`
+	Deprecated         bool            `json:"deprecated,omitempty"`
+	Filters            []string        `json:"filters"`
+	Trigger            string          `json:"trigger"`
+	Delivery           string          `json:"delivery"`
+	FieldsStatus       string          `json:"fields_status"`
+	Fields             []Field         `json:"fields"`
+	Example            json.RawMessage `json:"example"`
+	Notes              []string        `json:"notes"`
+	DistinguishingKeys []string        `json:"distinguishing_keys_inferred"`
+	Source             string          `json:"source"`
+	replacement        string
+}
+
+// Filter is the entity filter the event documents ("mango", "course", "webinar"), or ""
+// when it documents none.
+func (e *Event) Filter() string {
+	if len(e.Filters) == 0 {
+		return ""
+	}
+	return e.Filters[0]
+}
+
+// Replacement names the event to use instead of a deprecated one, "" when none.
+func (e *Event) Replacement() string { return e.replacement }
+
+// FieldsComplete reports whether every field's type is documented by TagMango.
+func (e *Event) FieldsComplete() bool { return e.FieldsStatus == "complete" }
+
+// FieldsNote says in words how far the event's fields are documented.
+func (e *Event) FieldsNote() string {
+	switch {
+	case e.FieldsStatus == "complete":
+		return "documented"
+	case e.FieldsStatus == "partial_schema":
+		return "partly documented: some types inferred from the example"
+	case e.FieldsStatus == "example_only":
+		return "example only: types inferred from the example"
+	case strings.HasPrefix(e.FieldsStatus, "inferred_from:"):
+		return "inferred from " + strings.TrimPrefix(e.FieldsStatus, "inferred_from:")
+	}
+	return e.FieldsStatus
+}
+
+// Catalog is the parsed catalog.
+type Catalog struct {
+	Events []*Event
+	byType map[string]*Event
+}
+
+type catalogFile struct {
+	Events []*Event `json:"events"`
+}
+
+// Load parses the embedded catalog.
+func Load() (*Catalog, error) {
+	return Parse(catalogJSON)
+}
+
+// Parse reads a catalog document shaped like events.json.
+func Parse(data []byte) (*Catalog, error) {
+	var f catalogFile
+	if err := json.Unmarshal(data, &f); err != nil {
+		return nil, fmt.Errorf("event catalog: %w", err)
+	}
+	c := &Catalog{Events: f.Events, byType: make(map[string]*Event, len(f.Events))}
+	for _, e := range f.Events {
+		if e.Type == "" {
+			return nil, fmt.Errorf("event catalog: an entry has no type")
+		}
+		c.byType[e.Type] = e
+	}
+	for _, e := range f.Events {
+		if e.Deprecated {
+			e.replacement = c.mentionedIn(e)
+		}
+	}
+	return c, nil
+}
+
+// mentionedIn finds the other catalog event named in e's notes: for a deprecated event
+// that is its replacement.
+func (c *Catalog) mentionedIn(e *Event) string {
+	best := ""
+	for _, note := range e.Notes {
+		for _, other := range c.Events {
+			if other.Type != e.Type && strings.Contains(note, other.Type) && len(other.Type) > len(best) {
+				best = other.Type
+			}
+		}
+	}
+	return best
+}
+
+// Lookup returns the event named name.
+func (c *Catalog) Lookup(name string) (*Event, bool) {
+	e, ok := c.byType[name]
+	return e, ok
+}
+
+// Names lists every event type in catalog order.
+func (c *Catalog) Names() []string {
+	out := make([]string, len(c.Events))
+	for i, e := range c.Events {
+		out[i] = e.Type
+	}
+	return out
+}
+
+// Suggest returns the catalog event closest to name, or "" when none is close.
+func (c *Catalog) Suggest(name string) string {
+	best, bestDist := "", len(name)/2+2
+	names := c.Names()
+	sort.Strings(names)
+	for _, n := range names {
+		if d := levenshtein(strings.ToLower(name), n); d < bestDist {
+			best, bestDist = n, d
+		}
+	}
+	return best
+}
+
+func levenshtein(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}

@@ -1,0 +1,147 @@
+// Package iostreams carries the standard streams of one invocation together with the
+// decisions that depend on them: whether each is a terminal, whether colour is on, how
+// wide the terminal is and whether the user can be prompted.
+package iostreams
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"golang.org/x/term"
+)
+
+// IOStreams is the only way commands read input and write output.
+type IOStreams struct {
+	In     io.Reader
+	Out    io.Writer
+	ErrOut io.Writer
+
+	stdinTTY  bool
+	stdoutTTY bool
+	stderrTTY bool
+	color     bool
+	width     int
+
+	// readSecret reads one line without echo; tests replace it.
+	readSecret func() (string, error)
+}
+
+// System returns streams bound to the process's stdin, stdout and stderr.
+func System(getenv func(string) string) *IOStreams {
+	ios := &IOStreams{
+		In:        os.Stdin,
+		Out:       os.Stdout,
+		ErrOut:    os.Stderr,
+		stdinTTY:  isTerminal(os.Stdin),
+		stdoutTTY: isTerminal(os.Stdout),
+		stderrTTY: isTerminal(os.Stderr),
+		width:     80,
+	}
+	if ios.stdoutTTY {
+		if w, _, err := term.GetSize(int(os.Stdout.Fd())); err == nil && w > 0 {
+			ios.width = w
+		}
+	}
+	ios.color = ios.stdoutTTY && getenv("NO_COLOR") == "" && getenv("TERM") != "dumb"
+	ios.readSecret = func() (string, error) {
+		b, err := term.ReadPassword(int(os.Stdin.Fd()))
+		return string(b), err
+	}
+	return ios
+}
+
+func isTerminal(f *os.File) bool {
+	return term.IsTerminal(int(f.Fd()))
+}
+
+// Test returns streams backed by buffers, none of them a terminal.
+func Test() (ios *IOStreams, in *bytes.Buffer, out *bytes.Buffer, errOut *bytes.Buffer) {
+	in, out, errOut = &bytes.Buffer{}, &bytes.Buffer{}, &bytes.Buffer{}
+	ios = &IOStreams{In: in, Out: out, ErrOut: errOut, width: 80}
+	ios.readSecret = func() (string, error) { return readLine(in) }
+	return ios, in, out, errOut
+}
+
+// SetStdinTTY marks stdin as a terminal (for tests).
+func (s *IOStreams) SetStdinTTY(v bool) { s.stdinTTY = v }
+
+// SetStdoutTTY marks stdout as a terminal (for tests).
+func (s *IOStreams) SetStdoutTTY(v bool) { s.stdoutTTY = v }
+
+// SetStderrTTY marks stderr as a terminal (for tests).
+func (s *IOStreams) SetStderrTTY(v bool) { s.stderrTTY = v }
+
+// SetColorEnabled forces colour on or off.
+func (s *IOStreams) SetColorEnabled(v bool) { s.color = v }
+
+// IsStdinTTY reports whether stdin is a terminal.
+func (s *IOStreams) IsStdinTTY() bool { return s.stdinTTY }
+
+// IsStdoutTTY reports whether stdout is a terminal.
+func (s *IOStreams) IsStdoutTTY() bool { return s.stdoutTTY }
+
+// IsStderrTTY reports whether stderr is a terminal.
+func (s *IOStreams) IsStderrTTY() bool { return s.stderrTTY }
+
+// ColorEnabled reports whether ANSI colour may be written to stdout.
+func (s *IOStreams) ColorEnabled() bool { return s.color }
+
+// TerminalWidth is the width of the terminal, 80 when unknown.
+func (s *IOStreams) TerminalWidth() int { return s.width }
+
+// CanPrompt reports whether the user can answer a question: stdin and stderr are
+// terminals. Commands that would prompt otherwise fail, naming the flag to pass.
+func (s *IOStreams) CanPrompt() bool { return s.stdinTTY && s.stderrTTY }
+
+// ErrNoInput is returned when a line was expected on stdin and none came.
+var ErrNoInput = errors.New("no input")
+
+// ReadSecret prints prompt on stderr and reads one line without echo.
+func (s *IOStreams) ReadSecret(prompt string) (string, error) {
+	fmt.Fprint(s.ErrOut, prompt)
+	v, err := s.readSecret()
+	fmt.Fprintln(s.ErrOut)
+	return v, err
+}
+
+// Confirm asks a yes/no question on stderr and reads the answer from stdin.
+func (s *IOStreams) Confirm(question string) (bool, error) {
+	fmt.Fprintf(s.ErrOut, "%s [y/N] ", question)
+	line, err := readLine(s.In)
+	if err != nil && !errors.Is(err, ErrNoInput) {
+		return false, err
+	}
+	switch strings.ToLower(strings.TrimSpace(line)) {
+	case "y", "yes":
+		return true, nil
+	}
+	return false, nil
+}
+
+// ReadAll reads stdin to its end, at most limit bytes.
+func (s *IOStreams) ReadAll(limit int64) ([]byte, error) {
+	b, err := io.ReadAll(io.LimitReader(s.In, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(b)) > limit {
+		return nil, fmt.Errorf("input is larger than %d bytes", limit)
+	}
+	return b, nil
+}
+
+func readLine(r io.Reader) (string, error) {
+	line, err := bufio.NewReader(r).ReadString('\n')
+	if err == io.EOF {
+		if line == "" {
+			return "", ErrNoInput
+		}
+		err = nil
+	}
+	return strings.TrimRight(line, "\r\n"), err
+}

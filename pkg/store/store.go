@@ -1,0 +1,248 @@
+// Package store keeps the subscriptions tagmango-hooks has registered, for every
+// profile, in one JSON document. Every change happens under an OS file lock and lands
+// by atomic replace, so parallel invocations lose nothing and a crash leaves either the
+// old or the new file. A file that does not parse is reported and never overwritten.
+package store
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"sort"
+	"time"
+
+	"github.com/tagmango-hooks/tagmango-hooks/pkg/fsutil"
+)
+
+// maxStateSize bounds how much of a state file is read; a larger file is reported as
+// corrupt rather than loaded into memory.
+const maxStateSize = 64 << 20
+
+// formatVersion is written into every state file.
+const formatVersion = 1
+
+// Filters are the optional entity filters of a subscription.
+type Filters struct {
+	Mango   string `json:"mango,omitempty" yaml:"mango,omitempty"`
+	Course  string `json:"course,omitempty" yaml:"course,omitempty"`
+	Webinar string `json:"webinar,omitempty" yaml:"webinar,omitempty"`
+	Page    string `json:"page,omitempty" yaml:"page,omitempty"`
+}
+
+// IsZero reports whether no filter is set.
+func (f Filters) IsZero() bool { return f == Filters{} }
+
+// String renders the filters as "course=ID,webinar=ID", or "" when empty.
+func (f Filters) String() string {
+	var b bytes.Buffer
+	add := func(k, v string) {
+		if v == "" {
+			return
+		}
+		if b.Len() > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(k + "=" + v)
+	}
+	add("mango", f.Mango)
+	add("course", f.Course)
+	add("webinar", f.Webinar)
+	add("page", f.Page)
+	return b.String()
+}
+
+// Record is one tracked subscription; it is also the JSON shape scripts read.
+type Record struct {
+	ID           string    `json:"id" yaml:"id"`
+	Profile      string    `json:"profile" yaml:"profile"`
+	Event        string    `json:"event" yaml:"event"`
+	HookURL      string    `json:"hookUrl" yaml:"hookUrl"`
+	Filters      *Filters  `json:"filters,omitempty" yaml:"filters,omitempty"`
+	RegisteredAt time.Time `json:"registeredAt" yaml:"registeredAt"`
+	Temporary    bool      `json:"temporary" yaml:"temporary"`
+	RemoteID     string    `json:"remoteId,omitempty" yaml:"remoteId,omitempty"`
+}
+
+// NewRecord builds a record with its stable id; empty filters are left out.
+func NewRecord(profile, event, hookURL string, filters Filters, at time.Time) Record {
+	r := Record{
+		ID:           RecordID(profile, event, hookURL, filters),
+		Profile:      profile,
+		Event:        event,
+		HookURL:      hookURL,
+		RegisteredAt: at.UTC().Truncate(time.Second),
+	}
+	if !filters.IsZero() {
+		f := filters
+		r.Filters = &f
+	}
+	return r
+}
+
+// FilterValues returns the record's filters, zero when it has none.
+func (r Record) FilterValues() Filters {
+	if r.Filters == nil {
+		return Filters{}
+	}
+	return *r.Filters
+}
+
+// RecordID is the short local id of a subscription: the first 8 hex digits of a hash of
+// profile, event, hook URL and filters. The same subscription always gets the same id.
+func RecordID(profile, event, hookURL string, f Filters) string {
+	h := sha256.New()
+	for _, s := range []string{profile, event, hookURL, f.Mango, f.Course, f.Webinar, f.Page} {
+		h.Write([]byte(s))
+		h.Write([]byte{0})
+	}
+	return hex.EncodeToString(h.Sum(nil))[:8]
+}
+
+// State is the whole document.
+type State struct {
+	Version       int      `json:"version"`
+	Subscriptions []Record `json:"subscriptions"`
+}
+
+// Find returns the index of the record with id, or -1.
+func (s *State) Find(id string) int {
+	for i, r := range s.Subscriptions {
+		if r.ID == id {
+			return i
+		}
+	}
+	return -1
+}
+
+// Upsert adds r, or replaces the record with the same id.
+func (s *State) Upsert(r Record) {
+	if i := s.Find(r.ID); i >= 0 {
+		s.Subscriptions[i] = r
+		return
+	}
+	s.Subscriptions = append(s.Subscriptions, r)
+}
+
+// Remove deletes the records for which match is true and returns them.
+func (s *State) Remove(match func(Record) bool) []Record {
+	var kept, removed []Record
+	for _, r := range s.Subscriptions {
+		if match(r) {
+			removed = append(removed, r)
+		} else {
+			kept = append(kept, r)
+		}
+	}
+	s.Subscriptions = kept
+	return removed
+}
+
+// Select returns the records for which match is true, in registration order.
+func (s *State) Select(match func(Record) bool) []Record {
+	out := []Record{}
+	for _, r := range s.Subscriptions {
+		if match(r) {
+			out = append(out, r)
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].RegisteredAt.Before(out[j].RegisteredAt) })
+	return out
+}
+
+// CorruptError reports a state file that cannot be used. The file is left as it is.
+type CorruptError struct {
+	Path string
+	Err  error
+}
+
+func (e *CorruptError) Error() string {
+	return fmt.Sprintf("the state file %s is corrupt (%v); it was left untouched: fix or move it away, or point --state elsewhere", e.Path, e.Err)
+}
+
+func (e *CorruptError) Unwrap() error { return e.Err }
+
+// Store is the state file at Path.
+type Store struct {
+	Path string
+}
+
+// New returns the store kept at path.
+func New(path string) *Store { return &Store{Path: path} }
+
+// Load reads the state without locking. A missing file is an empty state.
+func (s *Store) Load() (*State, error) {
+	f, err := os.Open(s.Path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return &State{Version: formatVersion}, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading the state file: %w", err)
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, maxStateSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("reading the state file %s: %w", s.Path, err)
+	}
+	return s.parse(data)
+}
+
+func (s *Store) parse(data []byte) (*State, error) {
+	if len(data) > maxStateSize {
+		return nil, &CorruptError{s.Path, fmt.Errorf("larger than %d MiB", maxStateSize>>20)}
+	}
+	if len(bytes.TrimSpace(data)) == 0 {
+		return &State{Version: formatVersion}, nil
+	}
+	st := &State{}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(st); err != nil {
+		return nil, &CorruptError{s.Path, err}
+	}
+	if dec.More() {
+		return nil, &CorruptError{s.Path, errors.New("trailing data after the JSON document")}
+	}
+	if st.Version > formatVersion {
+		return nil, &CorruptError{s.Path, fmt.Errorf("format version %d is newer than this tagmango-hooks understands; upgrade it", st.Version)}
+	}
+	for i, r := range st.Subscriptions {
+		if r.ID == "" || r.Event == "" || r.HookURL == "" {
+			return nil, &CorruptError{s.Path, fmt.Errorf("subscription #%d lacks id, event or hookUrl", i+1)}
+		}
+	}
+	st.Version = formatVersion
+	return st, nil
+}
+
+// Update runs fn on the current state under the lock and, when fn returns nil, writes
+// the result atomically. When fn fails nothing is written.
+func (s *Store) Update(fn func(*State) error) error {
+	unlock, err := fsutil.Lock(s.Path)
+	if err != nil {
+		return fmt.Errorf("state file: %w", err)
+	}
+	defer unlock()
+	st, err := s.Load()
+	if err != nil {
+		return err
+	}
+	if err := fn(st); err != nil {
+		return err
+	}
+	if st.Subscriptions == nil {
+		st.Subscriptions = []Record{}
+	}
+	data, err := json.MarshalIndent(st, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := fsutil.WriteFileAtomic(s.Path, append(data, '\n')); err != nil {
+		return fmt.Errorf("writing the state file: %w", err)
+	}
+	return nil
+}
