@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -43,7 +44,8 @@ func run(t *testing.T, env []string, args ...string) (string, string, int) {
 	cmd.Stdout, cmd.Stderr = &out, &errOut
 	err := cmd.Run()
 	code := 0
-	if ee, ok := err.(*exec.ExitError); ok {
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
 		code = ee.ExitCode()
 	} else if err != nil {
 		t.Fatal(err)
@@ -57,6 +59,7 @@ func run(t *testing.T, env []string, args ...string) (string, string, int) {
 }
 
 func baseEnv(t *testing.T, baseURL string) []string {
+	t.Helper()
 	dir := t.TempDir()
 	return []string{
 		"HOME=" + dir,

@@ -219,7 +219,11 @@ func (c *Client) dryRun(w io.Writer, method string, body []byte) error {
 		return err
 	}
 	rec := &recorder{}
-	if _, err := c.headers(rec).RoundTrip(req); !errors.Is(err, errRecorded) {
+	resp, err := c.headers(rec).RoundTrip(req)
+	if resp != nil {
+		resp.Body.Close() // never happens: the recorder answers with errRecorded
+	}
+	if !errors.Is(err, errRecorded) {
 		return err
 	}
 	var b strings.Builder

@@ -3,6 +3,7 @@
 package hookurl
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"net/url"
@@ -25,7 +26,7 @@ func Parse(raw string) (*url.URL, error) {
 	}
 	u, err := url.Parse(raw)
 	if err != nil {
-		return nil, fmt.Errorf("invalid URL %q: %v", raw, unwrapURLError(err))
+		return nil, fmt.Errorf("invalid URL %q: %w", raw, unwrapURLError(err))
 	}
 	if u.Scheme != "http" && u.Scheme != "https" {
 		return nil, fmt.Errorf("invalid URL %q: use an absolute http:// or https:// URL", raw)
@@ -40,7 +41,8 @@ func Parse(raw string) (*url.URL, error) {
 }
 
 func unwrapURLError(err error) error {
-	if ue, ok := err.(*url.Error); ok {
+	var ue *url.Error
+	if errors.As(err, &ue) {
 		return ue.Err
 	}
 	return err

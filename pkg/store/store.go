@@ -177,19 +177,26 @@ func New(path string) *Store { return &Store{Path: path} }
 
 // Load reads the state without locking. A missing file is an empty state.
 func (s *Store) Load() (*State, error) {
+	st, _, err := s.load()
+	return st, err
+}
+
+// load returns the state and the bytes it was read from.
+func (s *Store) load() (*State, []byte, error) {
 	f, err := os.Open(s.Path)
 	if errors.Is(err, fs.ErrNotExist) {
-		return &State{Version: formatVersion}, nil
+		return &State{Version: formatVersion}, nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("reading the state file: %w", err)
+		return nil, nil, fmt.Errorf("reading the state file: %w", err)
 	}
 	defer f.Close()
 	data, err := io.ReadAll(io.LimitReader(f, maxStateSize+1))
 	if err != nil {
-		return nil, fmt.Errorf("reading the state file %s: %w", s.Path, err)
+		return nil, nil, fmt.Errorf("reading the state file %s: %w", s.Path, err)
 	}
-	return s.parse(data)
+	st, err := s.parse(data)
+	return st, data, err
 }
 
 func (s *Store) parse(data []byte) (*State, error) {
@@ -220,14 +227,14 @@ func (s *Store) parse(data []byte) (*State, error) {
 }
 
 // Update runs fn on the current state under the lock and, when fn returns nil, writes
-// the result atomically. When fn fails nothing is written.
+// the result atomically. When fn fails, or changes nothing, nothing is written.
 func (s *Store) Update(fn func(*State) error) error {
 	unlock, err := fsutil.Lock(s.Path)
 	if err != nil {
 		return fmt.Errorf("state file: %w", err)
 	}
 	defer unlock()
-	st, err := s.Load()
+	st, before, err := s.load()
 	if err != nil {
 		return err
 	}
@@ -241,7 +248,11 @@ func (s *Store) Update(fn func(*State) error) error {
 	if err != nil {
 		return err
 	}
-	if err := fsutil.WriteFileAtomic(s.Path, append(data, '\n')); err != nil {
+	data = append(data, '\n')
+	if bytes.Equal(data, before) {
+		return nil
+	}
+	if err := fsutil.WriteFileAtomic(s.Path, data); err != nil {
 		return fmt.Errorf("writing the state file: %w", err)
 	}
 	return nil
