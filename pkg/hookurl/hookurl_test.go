@@ -1,0 +1,61 @@
+package hookurl
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestParse(t *testing.T) {
+	cases := []struct {
+		raw  string
+		want string // "" = valid
+	}{
+		{"https://example.com/hooks/tm", ""},
+		{"http://127.0.0.1:3000/x", ""},
+		{"", "empty"},
+		{"/hooks", "absolute http"},
+		{"example.com/hooks", "absolute http"},
+		{"ftp://example.com/x", "absolute http"},
+		{"https://", "no host"},
+		{"https://user:pw@example.com/x", "credentials"},
+		{"https://exa mple.com/x", "spaces or control"},
+		{"https://example.com/\x1b[2J", "spaces or control"},
+		{"https://example.com/" + strings.Repeat("a", 3000), "longer than"},
+		{"https://[::1", "invalid URL"},
+	}
+	for _, tc := range cases {
+		_, err := Parse(tc.raw)
+		switch {
+		case tc.want == "" && err != nil:
+			t.Errorf("%q: unexpected error %v", tc.raw, err)
+		case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
+			t.Errorf("%q: error %v, want it to mention %q", tc.raw, err, tc.want)
+		}
+	}
+}
+
+func TestIsPrivate(t *testing.T) {
+	private := []string{"localhost", "LOCALHOST.", "api.localhost", "printer.local", "127.0.0.1", "10.1.2.3", "172.16.0.1", "172.31.255.255", "192.168.1.20", "169.254.1.1", "::1", "fd00::1", "fe80::1", "0.0.0.0"}
+	public := []string{"example.com", "8.8.8.8", "172.32.0.1", "2001:4860:4860::8888", "local.example.com"}
+	for _, h := range private {
+		if !IsPrivate(h) {
+			t.Errorf("%s should be private", h)
+		}
+	}
+	for _, h := range public {
+		if IsPrivate(h) {
+			t.Errorf("%s should be public", h)
+		}
+	}
+}
+
+func TestWarnings(t *testing.T) {
+	u, _ := Parse("http://localhost:3000/x")
+	if w := Warnings(u); len(w) != 2 {
+		t.Errorf("want private + http warnings, got %v", w)
+	}
+	u, _ = Parse("https://example.com/x")
+	if w := Warnings(u); len(w) != 0 {
+		t.Errorf("want none, got %v", w)
+	}
+}
