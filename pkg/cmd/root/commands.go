@@ -7,6 +7,7 @@ import (
 	listCmd "github.com/tagmango-hooks/tagmango-hooks/pkg/cmd/list"
 	profileCmd "github.com/tagmango-hooks/tagmango-hooks/pkg/cmd/profile"
 	registerCmd "github.com/tagmango-hooks/tagmango-hooks/pkg/cmd/register"
+	versionCmd "github.com/tagmango-hooks/tagmango-hooks/pkg/cmd/version"
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/cmdutil"
 )
 
@@ -16,4 +17,6 @@ func addCommands(root *cobra.Command, f *cmdutil.Factory) {
 	root.AddCommand(registerCmd.NewCmdRegister(f, nil))
 	root.AddCommand(deleteCmd.NewCmdDelete(f, nil))
 	root.AddCommand(listCmd.NewCmdList(f, nil))
+	root.AddCommand(versionCmd.NewCmdVersion(f, nil))
+	addHelpTopics(root)
 }

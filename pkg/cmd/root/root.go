@@ -4,10 +4,14 @@ package root
 import (
 	"github.com/spf13/cobra"
 
+	"github.com/tagmango-hooks/tagmango-hooks/pkg/build"
+	versionCmd "github.com/tagmango-hooks/tagmango-hooks/pkg/cmd/version"
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/cmdutil"
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/config"
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/output"
 )
+
+//go:generate go run ../../../cmd/gen-docs -root ../../..
 
 // NewCmdRoot builds the whole command tree for one invocation.
 func NewCmdRoot(f *cmdutil.Factory) *cobra.Command {
@@ -34,7 +38,8 @@ replay what you captured, and run a local TagMango in CI.`,
 			return err
 		},
 	}
-	cmd.SetVersionTemplate("tagmango-hooks {{.Version}}\n")
+	cmd.SetVersionTemplate("tagmango-hooks " + versionCmd.Line(build.Info()) + "\n")
+	cmd.DisableAutoGenTag = true
 
 	pf := cmd.PersistentFlags()
 	pf.String(config.KeyProfile, "", "profile to use (env "+config.EnvProfile+"; default: the config's current profile, else \"default\")")
@@ -46,6 +51,7 @@ replay what you captured, and run a local TagMango in CI.`,
 	pf.Bool("no-color", false, "disable colour (also NO_COLOR, and when stdout is not a terminal)")
 	pf.BoolP("verbose", "v", false, "log each HTTP request and response to stderr (API key redacted)")
 	_ = cmd.RegisterFlagCompletionFunc("output", cobra.FixedCompletions(output.Formats, cobra.ShellCompDirectiveNoFileComp))
+	_ = cmd.RegisterFlagCompletionFunc(config.KeyProfile, cmdutil.CompleteProfiles(f))
 	f.GlobalFlags = pf
 
 	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {

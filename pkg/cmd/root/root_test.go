@@ -1,0 +1,108 @@
+package root_test
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/tagmango-hooks/tagmango-hooks/pkg/cmdtest"
+	"github.com/tagmango-hooks/tagmango-hooks/pkg/store"
+)
+
+func completions(t *testing.T, e *cmdtest.Env, args ...string) []string {
+	t.Helper()
+	res := e.Run(append([]string{"__complete"}, args...)...)
+	if res.Code != 0 {
+		t.Fatalf("__complete %v: exit %d %s", args, res.Code, res.Stderr)
+	}
+	var out []string
+	for _, line := range strings.Split(strings.TrimSpace(res.Stdout), "\n") {
+		if strings.HasPrefix(line, ":") {
+			continue // the directive
+		}
+		name, _, _ := strings.Cut(line, "\t")
+		out = append(out, name)
+	}
+	return out
+}
+
+func has(list []string, want string) bool {
+	for _, v := range list {
+		if v == want {
+			return true
+		}
+	}
+	return false
+}
+
+func TestDynamicCompletion(t *testing.T) {
+	e := cmdtest.New(t)
+	e.WriteConfig("current-profile: a\nprofiles:\n  a:\n    api-key: tmk_aaaaaaaaaaaaaaaa\n  ci:\n    api-key: tmk_bbbbbbbbbbbbbbbb\n")
+	rec := store.NewRecord("a", "course.completed.50", "https://example.com/h", store.Filters{}, e.Now)
+	if err := store.New(e.StatePath).Update(func(s *store.State) error { s.Upsert(rec); return nil }); err != nil {
+		t.Fatal(err)
+	}
+
+	if got := completions(t, e, "register", "--event", "course."); !has(got, "course.completed.50") || !has(got, "course.completed.100") {
+		t.Errorf("event completion: %v", got)
+	}
+	if got := completions(t, e, "profile", "use", ""); !has(got, "a") || !has(got, "ci") {
+		t.Errorf("profile completion: %v", got)
+	}
+	if got := completions(t, e, "list", "--profile", ""); !has(got, "ci") {
+		t.Errorf("--profile completion: %v", got)
+	}
+	if got := completions(t, e, "delete", ""); !has(got, rec.ID) {
+		t.Errorf("id completion: %v", got)
+	}
+	if got := completions(t, e, "delete", "--url", ""); !has(got, "https://example.com/h") {
+		t.Errorf("url completion: %v", got)
+	}
+	if got := completions(t, e, "list", "-o", ""); len(got) != 3 || !has(got, "json") {
+		t.Errorf("output completion: %v", got)
+	}
+}
+
+func TestVersion(t *testing.T) {
+	e := cmdtest.New(t)
+	res := e.Run("version")
+	if res.Code != 0 || !strings.HasPrefix(res.Stdout, "tagmango-hooks ") {
+		t.Errorf("version: %d %q", res.Code, res.Stdout)
+	}
+	res = e.Run("version", "-o", "json")
+	var info map[string]string
+	if err := json.Unmarshal([]byte(res.Stdout), &info); err != nil {
+		t.Fatal(err, res.Stdout)
+	}
+	for _, k := range []string{"version", "commit", "date", "goVersion", "platform"} {
+		if _, ok := info[k]; !ok {
+			t.Errorf("version -o json lacks %s: %v", k, info)
+		}
+	}
+	if res := e.Run("--version"); res.Code != 0 || !strings.HasPrefix(res.Stdout, "tagmango-hooks ") {
+		t.Errorf("--version: %d %q", res.Code, res.Stdout)
+	}
+}
+
+func TestHelpTopics(t *testing.T) {
+	e := cmdtest.New(t)
+	for topic, want := range map[string]string{"exit-codes": "130", "environment": "TAGMANGO_API_KEY"} {
+		res := e.Run("help", topic)
+		if res.Code != 0 || !strings.Contains(res.Stdout, want) {
+			t.Errorf("help %s: %d %q", topic, res.Code, res.Stdout)
+		}
+	}
+}
+
+func TestUsageErrors(t *testing.T) {
+	e := cmdtest.New(t)
+	for _, args := range [][]string{{"nonsense"}, {"list", "--bogus"}, {"list", "extra"}, {"-o", "xml", "list"}} {
+		res := e.Run(args...)
+		if res.Code != 2 {
+			t.Errorf("%v: exit %d", args, res.Code)
+		}
+		if !strings.Contains(res.Stderr, "usage:") || strings.Count(res.Stderr, "\n") > 4 {
+			t.Errorf("%v: stderr should be a short usage error:\n%s", args, res.Stderr)
+		}
+	}
+}
