@@ -187,3 +187,21 @@ func TestCorruptConfig(t *testing.T) {
 		t.Errorf("register with a corrupt config: exit %d stderr %s", res.Code, res.Stderr)
 	}
 }
+
+func TestDottedProfileName(t *testing.T) {
+	e := cmdtest.New(t)
+	e.WriteConfig("current-profile: ci.prod\nprofiles:\n  ci.prod:\n    api-key: tmk_dotted_key_00000000wxyz\n    base-url: http://dotted.example\n")
+	res := e.Run("profile", "show", "-o", "json")
+	if res.Code != 0 || !strings.Contains(res.Stdout, `"value": "tm_…wxyz"`) || !strings.Contains(res.Stdout, "http://dotted.example") {
+		t.Errorf("exit %d stdout %s stderr %s", res.Code, res.Stdout, res.Stderr)
+	}
+}
+
+func TestUnknownConfigKeyIsReported(t *testing.T) {
+	e := cmdtest.New(t)
+	e.WriteConfig("current-profile: a\nprofiles:\n  a:\n    apikey: oops\n")
+	res := e.Run("profile", "list")
+	if res.Code != 1 || !strings.Contains(res.Stderr, "apikey") {
+		t.Errorf("exit %d stderr %s", res.Code, res.Stderr)
+	}
+}

@@ -343,3 +343,19 @@ func TestRegisterCorruptStoreStopsBeforeAPI(t *testing.T) {
 		t.Errorf("corrupt file was changed")
 	}
 }
+
+func TestRegisterVerboseLogsRedacted(t *testing.T) {
+	e := cmdtest.New(t)
+	srv := cmdtest.NewAPIServer(t)
+	e.WithProfile(srv.URL)
+	res := e.Run("register", "--url", hook, "--event", "course.completed.50", "-v")
+	if res.Code != 0 {
+		t.Fatalf("exit %d: %s", res.Code, res.Stderr)
+	}
+	for _, want := range []string{"> POST " + srv.URL, "x-api-key: tm_…", "< 200"} {
+		if !strings.Contains(res.Stderr, want) {
+			t.Errorf("verbose log lacks %q:\n%s", want, res.Stderr)
+		}
+	}
+	// cmdtest fails the test by itself if the full key appears anywhere.
+}
