@@ -134,3 +134,48 @@ func TestBinaryExitCodes(t *testing.T) {
 		t.Errorf("no key: exit %d (%s)", code, stderr)
 	}
 }
+
+func TestTwentyProcessesTimesTwentyRegistrations(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts 400 processes")
+	}
+	srv := cmdtest.NewAPIServer(t)
+	env := baseEnv(t, srv.URL)
+	const procs, each = 20, 20
+	var wg sync.WaitGroup
+	errs := make(chan string, procs*each)
+	for p := range procs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range each {
+				cmd := exec.Command(binary, "register", "--url", fmt.Sprintf("https://example.com/p%d/%d", p, i), "--event", "user.deleted")
+				cmd.Env = env
+				if out, err := cmd.CombinedOutput(); err != nil {
+					errs <- fmt.Sprintf("process %d/%d: %v: %s", p, i, err, out)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Error(e)
+	}
+	st, err := store.New(envValue(env, "TAGMANGO_HOOKS_STATE")).Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(st.Subscriptions) != procs*each {
+		t.Errorf("%d records, want %d", len(st.Subscriptions), procs*each)
+	}
+}
+
+func envValue(env []string, key string) string {
+	for _, kv := range env {
+		if v, ok := strings.CutPrefix(kv, key+"="); ok {
+			return v
+		}
+	}
+	return ""
+}

@@ -231,7 +231,7 @@ func (s *Store) parse(data []byte) (*State, error) {
 func (s *Store) Update(fn func(*State) error) error {
 	unlock, err := fsutil.Lock(s.Path)
 	if err != nil {
-		return fmt.Errorf("state file: %w", err)
+		return s.writeError(err)
 	}
 	defer unlock()
 	st, before, err := s.load()
@@ -253,7 +253,12 @@ func (s *Store) Update(fn func(*State) error) error {
 		return nil
 	}
 	if err := fsutil.WriteFileAtomic(s.Path, data); err != nil {
-		return fmt.Errorf("writing the state file: %w", err)
+		return s.writeError(err)
 	}
 	return nil
+}
+
+// writeError explains a failure to write the state, with what to do about it.
+func (s *Store) writeError(err error) error {
+	return fmt.Errorf("cannot write the state file %s: %w; fix its directory, or choose another file with --state or TAGMANGO_HOOKS_STATE", s.Path, err)
 }
