@@ -9,6 +9,7 @@
 package build
 
 import (
+	"strings"
 	"runtime"
 	"runtime/debug"
 )
@@ -57,6 +58,13 @@ func Info() Information {
 	}
 	if info.Version == "" {
 		info.Version = "dev"
+	}
+	// Release tooling writes placeholders when it cannot read the repository.
+	if info.Commit == "none" || info.Commit == "unknown" {
+		info.Commit = ""
+	}
+	if strings.HasPrefix(info.Date, "0001-01-01") {
+		info.Date = ""
 	}
 	return info
 }
