@@ -9,9 +9,9 @@
 package build
 
 import (
-	"strings"
 	"runtime"
 	"runtime/debug"
+	"strings"
 )
 
 // Set by ldflags at release time; read through Info.
