@@ -92,7 +92,8 @@ func ParseFile(path string, data []byte) (*File, error) {
 	if len(bytes.TrimSpace(data)) > 0 {
 		dec := yaml.NewDecoder(bytes.NewReader(data))
 		dec.KnownFields(true)
-		if err := dec.Decode(cfg); err != nil {
+		// A file of comments only decodes to EOF: it is an empty config.
+		if err := dec.Decode(cfg); err != nil && !errors.Is(err, io.EOF) {
 			return nil, fmt.Errorf("the config file %s is not valid: %v; fix it, or recreate it with `tagmango-hooks profile add`", path, strings.TrimPrefix(err.Error(), "yaml: "))
 		}
 	}
