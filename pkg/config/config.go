@@ -11,7 +11,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"regexp"
 	"sort"
 	"strings"
 
@@ -51,12 +50,17 @@ func (f *File) ProfileNames() []string {
 	return names
 }
 
-var profileNameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,63}$`)
-
 // ValidateProfileName refuses names that would be ambiguous in the file or on a
-// command line.
+// command line: lowercase letters, digits, '.', '-' and '_', starting with a letter or
+// digit, at most 64. (Hand-written: a regexp compiled at start-up costs every command.)
 func ValidateProfileName(name string) error {
-	if !profileNameRE.MatchString(name) {
+	valid := len(name) > 0 && len(name) <= 64
+	for i := 0; valid && i < len(name); i++ {
+		c := name[i]
+		alnum := c >= 'a' && c <= 'z' || c >= '0' && c <= '9'
+		valid = alnum || (i > 0 && (c == '.' || c == '-' || c == '_'))
+	}
+	if !valid {
 		return fmt.Errorf("invalid profile name %q: use lowercase letters, digits, '.', '-' and '_' (at most 64)", name)
 	}
 	return nil
