@@ -139,11 +139,18 @@ func (c *Catalog) Names() []string {
 
 // Suggest returns the catalog event closest to name, or "" when none is close.
 func (c *Catalog) Suggest(name string) string {
-	best, bestDist := "", len(name)/2+2
 	names := c.Names()
 	sort.Strings(names)
-	for _, n := range names {
-		if d := levenshtein(strings.ToLower(name), n); d < bestDist {
+	return Closest(name, names)
+}
+
+// Closest returns the candidate nearest to name by edit distance, ignoring case, or ""
+// when none is within about half of name's length: the "did you mean" of every
+// suggestion.
+func Closest(name string, candidates []string) string {
+	best, bestDist := "", len(name)/2+2
+	for _, n := range candidates {
+		if d := levenshtein(strings.ToLower(name), strings.ToLower(n)); d < bestDist {
 			best, bestDist = n, d
 		}
 	}

@@ -1,0 +1,524 @@
+package events
+
+import (
+	"encoding/json"
+	"unicode/utf8"
+)
+
+// Kind is the JSON type of a value.
+type Kind uint8
+
+// The JSON kinds. The zero Kind is "no value".
+const (
+	KindNull Kind = iota + 1
+	KindBool
+	KindNumber
+	KindString
+	KindArray
+	KindObject
+)
+
+// String names the kind the way the catalog and warnings do.
+func (k Kind) String() string {
+	switch k {
+	case KindNull:
+		return "null"
+	case KindBool:
+		return "boolean"
+	case KindNumber:
+		return "number"
+	case KindString:
+		return "string"
+	case KindArray:
+		return "array"
+	case KindObject:
+		return "object"
+	}
+	return "nothing"
+}
+
+// Member is one key of a JSON object with its value.
+type Member struct {
+	Name string
+	Kind Kind
+	// Raw is the value's bytes, as received.
+	Raw []byte
+}
+
+// Payload is a delivery body as the matcher sees it: whether it is JSON, and for an
+// object its top-level members. Parsing it once serves both Detect and Check.
+type Payload struct {
+	// JSON reports that the body is valid JSON (RFC 8259) in valid UTF-8.
+	JSON bool
+	// Safe reports a JSON body that is already fit for one line of a terminal: no
+	// whitespace between tokens, and no character a terminal could act on (DEL, C1
+	// controls, line separators, bidirectional controls) inside its strings.
+	Safe bool
+	// Kind is the kind of the top-level value when JSON.
+	Kind Kind
+	// Members are the top-level members, in order, when Kind is KindObject.
+	Members []Member
+}
+
+// ParsePayload reads body. It never fails: a body that is not JSON gives a Payload
+// with JSON false.
+func ParsePayload(body []byte) *Payload {
+	return parsePayload(body, nil)
+}
+
+// Parse is ParsePayload, sharing the catalog's field names rather than allocating a
+// string for each member of each delivery.
+func (m *Matcher) Parse(body []byte) *Payload {
+	return parsePayload(body, m.names)
+}
+
+func parsePayload(body []byte, names map[string]string) *Payload {
+	sc := scanner{b: body, safe: true, names: names}
+	p := &Payload{}
+	sc.ws()
+	if sc.i >= len(body) {
+		return p
+	}
+	kind := kindOf(body[sc.i])
+	if kind == KindObject {
+		sc.members = make([]Member, 0, 16)
+	}
+	if !sc.value(0) {
+		return &Payload{}
+	}
+	sc.ws()
+	if sc.i != len(body) {
+		return &Payload{}
+	}
+	p.JSON, p.Safe, p.Kind, p.Members = true, sc.safe, kind, sc.members
+	return p
+}
+
+// maxDepth bounds nesting, as encoding/json does.
+const maxDepth = 10000
+
+// scanner validates JSON in one pass, collecting the top-level members of an object
+// and noting whether the text is compact and terminal-safe.
+type scanner struct {
+	b       []byte
+	i       int
+	safe    bool
+	names   map[string]string
+	members []Member
+}
+
+func (s *scanner) ws() {
+	start := s.i
+	for s.i < len(s.b) {
+		switch s.b[s.i] {
+		case ' ', '\t', '\n', '\r':
+			s.i++
+			continue
+		}
+		break
+	}
+	if s.i != start {
+		s.safe = false
+	}
+}
+
+func (s *scanner) value(depth int) bool {
+	if s.i >= len(s.b) || depth > maxDepth {
+		return false
+	}
+	switch c := s.b[s.i]; c {
+	case '{':
+		return s.object(depth + 1)
+	case '[':
+		return s.array(depth + 1)
+	case '"':
+		return s.str()
+	case 't':
+		return s.literal("true")
+	case 'f':
+		return s.literal("false")
+	case 'n':
+		return s.literal("null")
+	default:
+		if c == '-' || (c >= '0' && c <= '9') {
+			return s.number()
+		}
+		return false
+	}
+}
+
+func (s *scanner) literal(lit string) bool {
+	if len(s.b)-s.i < len(lit) || string(s.b[s.i:s.i+len(lit)]) != lit {
+		return false
+	}
+	s.i += len(lit)
+	return true
+}
+
+func (s *scanner) digits() int {
+	n := 0
+	for s.i < len(s.b) && s.b[s.i] >= '0' && s.b[s.i] <= '9' {
+		s.i++
+		n++
+	}
+	return n
+}
+
+func (s *scanner) number() bool {
+	if s.b[s.i] == '-' {
+		s.i++
+	}
+	if s.i >= len(s.b) {
+		return false
+	}
+	if s.b[s.i] == '0' {
+		s.i++
+	} else if s.digits() == 0 {
+		return false
+	}
+	if s.i < len(s.b) && s.b[s.i] == '.' {
+		s.i++
+		if s.digits() == 0 {
+			return false
+		}
+	}
+	if s.i < len(s.b) && (s.b[s.i] == 'e' || s.b[s.i] == 'E') {
+		s.i++
+		if s.i < len(s.b) && (s.b[s.i] == '+' || s.b[s.i] == '-') {
+			s.i++
+		}
+		if s.digits() == 0 {
+			return false
+		}
+	}
+	return true
+}
+
+func isHex(c byte) bool {
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')
+}
+
+// plainByte marks the bytes a string can hold without a closer look: printable
+// ASCII other than '"' and '\\'.
+const plainByte = "" +
+	"\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00" +
+	"\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00" +
+	"\x01\x01\x00\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01" +
+	"\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01" +
+	"\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01" +
+	"\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x00\x01\x01\x01" +
+	"\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01" +
+	"\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x00"
+
+// str validates the string at s.b[s.i] == '"'.
+func (s *scanner) str() bool {
+	s.i++
+	for s.i < len(s.b) {
+		c := s.b[s.i]
+		if c < 0x80 && plainByte[c] != 0 {
+			s.i++
+			continue
+		}
+		switch {
+		case c == '"':
+			s.i++
+			return true
+		case c == '\\':
+			if s.i+1 >= len(s.b) {
+				return false
+			}
+			switch s.b[s.i+1] {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+				s.i += 2
+			case 'u':
+				if s.i+6 > len(s.b) || !isHex(s.b[s.i+2]) || !isHex(s.b[s.i+3]) || !isHex(s.b[s.i+4]) || !isHex(s.b[s.i+5]) {
+					return false
+				}
+				s.i += 6
+			default:
+				return false
+			}
+		case c < 0x20:
+			return false
+		case c < utf8.RuneSelf:
+			if c == 0x7f {
+				s.safe = false
+			}
+			s.i++
+		default:
+			r, size := utf8.DecodeRune(s.b[s.i:])
+			if r == utf8.RuneError && size == 1 {
+				return false
+			}
+			if unsafeForTerminal(r) {
+				s.safe = false
+			}
+			s.i += size
+		}
+	}
+	return false
+}
+
+// unsafeForTerminal reports the runes ≥ U+0080 that a terminal may act on.
+func unsafeForTerminal(r rune) bool {
+	return (r >= 0x80 && r <= 0x9f) || r == 0x061c || r == 0x200e || r == 0x200f ||
+		(r >= 0x2028 && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069)
+}
+
+func (s *scanner) object(depth int) bool {
+	s.i++ // '{'
+	s.ws()
+	if s.i < len(s.b) && s.b[s.i] == '}' {
+		s.i++
+		return true
+	}
+	for {
+		if s.i >= len(s.b) || s.b[s.i] != '"' {
+			return false
+		}
+		nameStart := s.i
+		if !s.str() {
+			return false
+		}
+		nameEnd := s.i
+		s.ws()
+		if s.i >= len(s.b) || s.b[s.i] != ':' {
+			return false
+		}
+		s.i++
+		s.ws()
+		valueStart := s.i
+		if !s.value(depth) {
+			return false
+		}
+		if depth == 1 {
+			s.members = append(s.members, Member{
+				Name: s.name(s.b[nameStart:nameEnd]),
+				Kind: kindOf(s.b[valueStart]),
+				Raw:  s.b[valueStart:s.i],
+			})
+		}
+		s.ws()
+		if s.i >= len(s.b) {
+			return false
+		}
+		switch s.b[s.i] {
+		case ',':
+			s.i++
+			s.ws()
+		case '}':
+			s.i++
+			return true
+		default:
+			return false
+		}
+	}
+}
+
+// name decodes a member name, sharing the catalog's copy when it is a known field.
+func (s *scanner) name(lit []byte) string {
+	if n, ok := s.names[string(lit[1:len(lit)-1])]; ok {
+		return n
+	}
+	return unquote(lit)
+}
+
+func (s *scanner) array(depth int) bool {
+	s.i++ // '['
+	s.ws()
+	if s.i < len(s.b) && s.b[s.i] == ']' {
+		s.i++
+		return true
+	}
+	for {
+		if !s.value(depth) {
+			return false
+		}
+		s.ws()
+		if s.i >= len(s.b) {
+			return false
+		}
+		switch s.b[s.i] {
+		case ',':
+			s.i++
+			s.ws()
+		case ']':
+			s.i++
+			return true
+		default:
+			return false
+		}
+	}
+}
+
+// Lookup returns the first member named name.
+func (p *Payload) Lookup(name string) (Member, bool) {
+	for _, m := range p.Members {
+		if m.Name == name {
+			return m, true
+		}
+	}
+	return Member{}, false
+}
+
+// The helpers below run on JSON the scanner has validated: they find boundaries,
+// they do not validate.
+
+func skipSpace(b []byte, i int) int {
+	for i < len(b) {
+		switch b[i] {
+		case ' ', '\t', '\n', '\r':
+			i++
+		default:
+			return i
+		}
+	}
+	return i
+}
+
+func kindOf(c byte) Kind {
+	switch c {
+	case '{':
+		return KindObject
+	case '[':
+		return KindArray
+	case '"':
+		return KindString
+	case 't', 'f':
+		return KindBool
+	case 'n':
+		return KindNull
+	}
+	return KindNumber
+}
+
+// skipString returns the index just past the string starting at b[i] == '"'.
+func skipString(b []byte, i int) int {
+	for i++; i < len(b); i++ {
+		switch b[i] {
+		case '\\':
+			i++
+		case '"':
+			return i + 1
+		}
+	}
+	return i
+}
+
+// skipValue returns the index just past the value starting at b[i].
+func skipValue(b []byte, i int) int {
+	switch b[i] {
+	case '"':
+		return skipString(b, i)
+	case '{', '[':
+		depth := 0
+		for i < len(b) {
+			switch b[i] {
+			case '"':
+				i = skipString(b, i)
+				continue
+			case '{', '[':
+				depth++
+			case '}', ']':
+				depth--
+				if depth == 0 {
+					return i + 1
+				}
+			}
+			i++
+		}
+		return i
+	}
+	for i < len(b) {
+		switch b[i] {
+		case ',', '}', ']', ' ', '\t', '\n', '\r':
+			return i
+		}
+		i++
+	}
+	return i
+}
+
+// objectMembers lists the members of the valid JSON object obj.
+func objectMembers(obj []byte) []Member {
+	var out []Member
+	i := skipSpace(obj, 0) + 1 // past '{'
+	for {
+		i = skipSpace(obj, i)
+		if i >= len(obj) || obj[i] == '}' {
+			return out
+		}
+		end := skipString(obj, i)
+		name := unquote(obj[i:end])
+		i = skipSpace(obj, end) + 1 // past ':'
+		i = skipSpace(obj, i)
+		vend := skipValue(obj, i)
+		out = append(out, Member{Name: name, Kind: kindOf(obj[i]), Raw: obj[i:vend]})
+		i = skipSpace(obj, vend)
+		if i < len(obj) && obj[i] == ',' {
+			i++
+		}
+	}
+}
+
+// arrayElements lists the elements of the valid JSON array arr.
+func arrayElements(arr []byte) [][]byte {
+	var out [][]byte
+	i := skipSpace(arr, 0) + 1 // past '['
+	for {
+		i = skipSpace(arr, i)
+		if i >= len(arr) || arr[i] == ']' {
+			return out
+		}
+		end := skipValue(arr, i)
+		out = append(out, arr[i:end])
+		i = skipSpace(arr, end)
+		if i < len(arr) && arr[i] == ',' {
+			i++
+		}
+	}
+}
+
+// unquote decodes a JSON string literal; the common case has no escapes.
+func unquote(lit []byte) string {
+	inner := lit[1 : len(lit)-1]
+	for _, c := range inner {
+		if c == '\\' {
+			var s string
+			if json.Unmarshal(lit, &s) == nil {
+				return s
+			}
+			break
+		}
+	}
+	return string(inner)
+}
+
+// StringValue returns the member's value when it is a JSON string.
+func (m Member) StringValue() (string, bool) {
+	if m.Kind != KindString {
+		return "", false
+	}
+	return unquote(m.Raw), true
+}
+
+// Elements lists the elements of an array member (nil for other kinds).
+func (m Member) Elements() []Member {
+	if m.Kind != KindArray {
+		return nil
+	}
+	raws := arrayElements(m.Raw)
+	out := make([]Member, len(raws))
+	for i, raw := range raws {
+		out[i] = Member{Kind: kindOf(raw[0]), Raw: raw}
+	}
+	return out
+}
+
+// Members lists the members of an object member (nil for other kinds).
+func (m Member) Members() []Member {
+	if m.Kind != KindObject {
+		return nil
+	}
+	return objectMembers(m.Raw)
+}

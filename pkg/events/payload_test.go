@@ -1,0 +1,113 @@
+package events
+
+import (
+	"bytes"
+	"encoding/json"
+	"testing"
+	"unicode/utf8"
+)
+
+// validityCases are bodies on which the scanner must agree with encoding/json.
+var validityCases = []string{
+	``, ` `, `{}`, `[]`, `""`, `0`, `-0`, `-`, `01`, `1.`, `1.5`, `1e5`, `1E+5`, `1e`, `-1.5e-3`, `.5`, `+1`,
+	`true`, `tru`, `truex`, `null`, `nul`, `false`, `{"a":1}`, `{"a":1,}`, `{"a" 1}`, `{a:1}`, `{"a":1}}`,
+	`[1,2]`, `[1,]`, `[,1]`, `[1 2]`, ` {"a" : [ 1 , {"b":null} ] } `, `"\u00e9"`, `"\u00g9"`, `"\x"`, `"\/"`,
+	`"a` + "\x01" + `"`, `"a` + "\x7f" + `"`, "\"\xff\"", "\"\xc3\xa9\"", "\"\xed\xa0\x80\"", `"\ud800"`,
+	`{"a":"b"}x`, `[` + string(bytes.Repeat([]byte("["), 20)) + `]`, `{"":""}`, `[[[]]]`, "\t\n{}\r\n",
+}
+
+func scannerAgrees(t *testing.T, body []byte) {
+	t.Helper()
+	p := ParsePayload(body)
+	want := json.Valid(body) && utf8.Valid(body)
+	if p.JSON != want {
+		t.Fatalf("%q: JSON=%v, encoding/json says %v", body, p.JSON, want)
+	}
+	if !want {
+		return
+	}
+	var compact bytes.Buffer
+	_ = json.Compact(&compact, body)
+	if p.Safe && !bytes.Equal(compact.Bytes(), body) {
+		t.Fatalf("%q is called safe but is not compact", body)
+	}
+	if p.Kind != KindObject {
+		return
+	}
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(body, &m); err != nil {
+		t.Fatal(err)
+	}
+	last := map[string]Member{} // encoding/json keeps the last of duplicate keys
+	for _, mem := range p.Members {
+		if !json.Valid(mem.Raw) {
+			t.Fatalf("%q: member %q raw %q", body, mem.Name, mem.Raw)
+		}
+		last[mem.Name] = mem
+	}
+	for name, mem := range last {
+		raw, ok := m[name]
+		if !ok {
+			t.Fatalf("%q: member %q not found by encoding/json", body, name)
+		}
+		if kindOf(raw[0]) != mem.Kind || !bytes.Equal(raw, mem.Raw) {
+			t.Fatalf("%q: member %q is %v %q, encoding/json says %q", body, name, mem.Kind, mem.Raw, raw)
+		}
+	}
+	if len(last) != len(m) {
+		t.Fatalf("%q: %d members, encoding/json sees %d", body, len(last), len(m))
+	}
+}
+
+func TestScannerAgreesWithEncodingJSON(t *testing.T) {
+	for _, c := range validityCases {
+		scannerAgrees(t, []byte(c))
+	}
+	c, _ := Load()
+	for _, e := range c.Events {
+		scannerAgrees(t, e.Example)
+	}
+}
+
+func TestSafe(t *testing.T) {
+	for body, want := range map[string]bool{
+		`{"a":"b"}`:                 true,
+		`{"a":"é हिंदी"}`:           true,
+		`{"a": "b"}`:                false,
+		"{\"a\":\"\u009b\"}":        false,
+		"{\"a\":\"\u202e\"}":        false,
+		"{\"a\":\"\x7f\"}":          false,
+		`{"a":"\u001b[2J"}`:         true, // escaped in the source: harmless text
+		"{\"a\":\"x\u2028y\"}":      false,
+		"[1,2,{\"k\":[true,null]}]": true,
+	} {
+		if got := ParsePayload([]byte(body)).Safe; got != want {
+			t.Errorf("%q: Safe=%v, want %v", body, got, want)
+		}
+	}
+}
+
+func FuzzScanner(f *testing.F) {
+	for _, c := range validityCases {
+		f.Add([]byte(c))
+	}
+	c, _ := Load()
+	for _, e := range c.Events {
+		f.Add([]byte(e.Example))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		scannerAgrees(t, body)
+	})
+}
+
+func TestPlainByteTable(t *testing.T) {
+	if len(plainByte) != 128 {
+		t.Fatalf("%d entries", len(plainByte))
+	}
+	for c := range 128 {
+		want := c >= 0x20 && c != '"' && c != '\\' && c != 0x7f
+		if (plainByte[c] != 0) != want {
+			t.Errorf("byte %#x: plain=%v", c, plainByte[c] != 0)
+		}
+	}
+}
