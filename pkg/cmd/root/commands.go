@@ -4,9 +4,12 @@ import (
 	"github.com/spf13/cobra"
 
 	deleteCmd "github.com/tagmango-hooks/tagmango-hooks/pkg/cmd/delete"
+	eventsCmd "github.com/tagmango-hooks/tagmango-hooks/pkg/cmd/events"
 	listCmd "github.com/tagmango-hooks/tagmango-hooks/pkg/cmd/list"
 	profileCmd "github.com/tagmango-hooks/tagmango-hooks/pkg/cmd/profile"
 	registerCmd "github.com/tagmango-hooks/tagmango-hooks/pkg/cmd/register"
+	replayCmd "github.com/tagmango-hooks/tagmango-hooks/pkg/cmd/replay"
+	triggerCmd "github.com/tagmango-hooks/tagmango-hooks/pkg/cmd/trigger"
 	versionCmd "github.com/tagmango-hooks/tagmango-hooks/pkg/cmd/version"
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/cmdutil"
 )
@@ -17,6 +20,9 @@ func addCommands(root *cobra.Command, f *cmdutil.Factory) {
 	root.AddCommand(registerCmd.NewCmdRegister(f, nil))
 	root.AddCommand(deleteCmd.NewCmdDelete(f, nil))
 	root.AddCommand(listCmd.NewCmdList(f, nil))
+	root.AddCommand(eventsCmd.NewCmdEvents(f))
+	root.AddCommand(triggerCmd.NewCmdTrigger(f, nil))
+	root.AddCommand(replayCmd.NewCmdReplay(f, nil))
 	root.AddCommand(versionCmd.NewCmdVersion(f, nil))
 	addHelpTopics(root)
 }

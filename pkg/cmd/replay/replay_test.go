@@ -1,0 +1,207 @@
+package replay_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/tagmango-hooks/tagmango-hooks/pkg/cmdtest"
+	"github.com/tagmango-hooks/tagmango-hooks/pkg/trigger/triggertest"
+)
+
+// saved is a file as listen --save writes it: seq 1-4 plus a malformed line (line 3)
+// and a blank one.
+const saved = `{"seq":1,"receivedAt":"2026-11-22T10:04:05Z","event":"course.completed.*","candidates":["course.completed.all","course.completed.50","course.completed.100","course.completed"],"method":"POST","path":"/","headers":{"Content-Type":"application/json","User-Agent":"axios/1.6"},"body":{"name":"A","email":"a@x.io", "phone":1,"n":1.50},"warnings":[],"duplicateOf":null}
+{"seq":2,"receivedAt":"2026-11-22T10:04:06Z","event":"webinar.reminder.all","candidates":["webinar.reminder.all"],"method":"POST","path":"/webinar.reminder.all","headers":{"Content-Type":"text/plain; charset=utf-8"},"body":"not json <at all>\n","warnings":["the body is not JSON"],"duplicateOf":null}
+{"seq":3,"receivedAt": oops
+{"seq":4,"receivedAt":"2026-11-22T10:04:08Z","event":"unknown","candidates":[],"method":"POST","path":"/","headers":{},"body":[1,2,{"b":"\u001b[31m"}],"warnings":[],"duplicateOf":null}
+
+{"seq":5,"receivedAt":"2026-11-22T10:04:09Z","event":"webinar.reminder.all","candidates":["webinar.reminder.all"],"method":"POST","path":"/","headers":{"content-type":"application/json"},"body":{"name":"E"},"warnings":[],"duplicateOf":2}
+`
+
+func writeSaved(t *testing.T, content string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "deliveries.jsonl")
+	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func run(t *testing.T, args ...string) cmdtest.Result {
+	t.Helper()
+	return cmdtest.New(t).Run(append([]string{"replay"}, args...)...)
+}
+
+func TestReplaySendsInOrderWithOriginalBodies(t *testing.T) {
+	rc := triggertest.New(t, nil)
+	file := writeSaved(t, saved)
+	res := run(t, file, "--to", rc.URL+"/hooks/tm")
+	if res.Code != 0 {
+		t.Fatalf("exit %d: %s", res.Code, res.Stderr)
+	}
+	want := []struct{ body, contentType string }{
+		{`{"name":"A","email":"a@x.io", "phone":1,"n":1.50}`, "application/json"},
+		{"not json <at all>\n", "text/plain; charset=utf-8"},
+		{`[1,2,{"b":"\u001b[31m"}]`, "application/json"},
+		{`{"name":"E"}`, "application/json"},
+	}
+	reqs := rc.Requests()
+	if len(reqs) != len(want) {
+		t.Fatalf("%d deliveries, want %d", len(reqs), len(want))
+	}
+	for i, w := range want {
+		r := reqs[i]
+		if string(r.Body) != w.body {
+			t.Errorf("delivery %d body %q, want %q (byte for byte)", i, r.Body, w.body)
+		}
+		if ct := r.Header.Get("Content-Type"); ct != w.contentType {
+			t.Errorf("delivery %d content-type %q, want %q", i, ct, w.contentType)
+		}
+		if r.Method != "POST" || r.RequestURI != "/hooks/tm" {
+			t.Errorf("delivery %d: %s %s", i, r.Method, r.RequestURI)
+		}
+	}
+	if !strings.Contains(res.Stderr, "deliveries.jsonl line 3: not JSON") || !strings.Contains(res.Stderr, "skipped") {
+		t.Errorf("the malformed line must be reported with its number: %s", res.Stderr)
+	}
+	if !strings.Contains(res.Stdout, "Sent 4 deliveries to "+rc.URL+"/hooks/tm") {
+		t.Errorf("stdout: %s", res.Stdout)
+	}
+}
+
+func TestReplaySelection(t *testing.T) {
+	cases := []struct {
+		name     string
+		args     []string
+		wantSeqs []string // the names in the bodies, in order
+		stderr   string
+	}{
+		{"repeatable seq", []string{"--seq", "5", "--seq", "1"}, []string{"A", "E"}, ""},
+		{"comma seq", []string{"--seq", "4,1"}, []string{"A", "[1"}, ""},
+		{"missing seq", []string{"--seq", "1,9"}, []string{"A"}, "no delivery with seq 9"},
+		{"event", []string{"--events", "webinar.reminder.all"}, []string{"not json", "E"}, ""},
+		{"candidate", []string{"--events", "course.completed.50"}, []string{"A"}, ""},
+		{"family", []string{"--events", "course.completed.*,webinar.reminder.all"}, []string{"A", "not json", "E"}, ""},
+		{"unknown", []string{"--events", "unknown"}, []string{"[1"}, ""},
+		{"seq and event", []string{"--events", "webinar.reminder.all", "--seq", "5"}, []string{"E"}, ""},
+	}
+	file := writeSaved(t, saved)
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			rc := triggertest.New(t, nil)
+			res := run(t, append([]string{file, "--to", rc.URL}, tc.args...)...)
+			if res.Code != 0 {
+				t.Fatalf("exit %d: %s", res.Code, res.Stderr)
+			}
+			reqs := rc.Requests()
+			if len(reqs) != len(tc.wantSeqs) {
+				t.Fatalf("%d deliveries, want %d", len(reqs), len(tc.wantSeqs))
+			}
+			for i, w := range tc.wantSeqs {
+				if !strings.Contains(string(reqs[i].Body), w) {
+					t.Errorf("delivery %d is %s, want the one with %q", i, reqs[i].Body, w)
+				}
+			}
+			if !strings.Contains(res.Stderr, tc.stderr) {
+				t.Errorf("stderr %q lacks %q", res.Stderr, tc.stderr)
+			}
+		})
+	}
+}
+
+func TestReplayErrors(t *testing.T) {
+	rc := triggertest.New(t, nil)
+	file := writeSaved(t, saved)
+	cases := []struct {
+		name string
+		args []string
+		code int
+		want string
+	}{
+		{"missing file", []string{filepath.Join(t.TempDir(), "nope.jsonl"), "--to", rc.URL}, 1, "cannot read"},
+		{"directory", []string{t.TempDir(), "--to", rc.URL}, 1, "cannot read"},
+		{"no --to", []string{file}, 2, "--to is required"},
+		{"bad --to", []string{file, "--to", "localhost:3000"}, 2, "absolute http"},
+		{"bad seq", []string{file, "--to", rc.URL, "--seq", "x"}, 2, `--seq "x"`},
+		{"unknown event", []string{file, "--to", rc.URL, "--events", "webinar.reminder.al"}, 2, `did you mean "webinar.reminder.all"?`},
+		{"nothing selected", []string{file, "--to", rc.URL, "--seq", "42"}, 1, "nothing to replay"},
+		{"empty file", []string{writeSaved(t, "\n"), "--to", rc.URL}, 1, "holds no saved deliveries"},
+		{"only junk", []string{writeSaved(t, "hello\n[1]\n{\"seq\":1}\n"), "--to", rc.URL}, 1, "holds no saved deliveries"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			res := run(t, tc.args...)
+			if res.Code != tc.code {
+				t.Errorf("exit %d, want %d; stderr %s", res.Code, tc.code, res.Stderr)
+			}
+			if !strings.Contains(res.Stderr, tc.want) {
+				t.Errorf("stderr %q lacks %q", res.Stderr, tc.want)
+			}
+		})
+	}
+	if n := len(rc.Requests()); n != 0 {
+		t.Errorf("%d deliveries sent", n)
+	}
+}
+
+func TestReplayJunkLinesAreNumbered(t *testing.T) {
+	rc := triggertest.New(t, nil)
+	file := writeSaved(t, "hello\n[1]\n{\"seq\":1}\n{\"seq\":2,\"body\":{}}\n")
+	res := run(t, file, "--to", rc.URL)
+	if res.Code != 0 {
+		t.Fatalf("exit %d: %s", res.Code, res.Stderr)
+	}
+	for _, want := range []string{"line 1: not JSON", "line 2: not a JSON object", `line 3: no "body"`} {
+		if !strings.Contains(res.Stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, res.Stderr)
+		}
+	}
+	if n := len(rc.Requests()); n != 1 {
+		t.Errorf("%d deliveries, want 1", n)
+	}
+}
+
+func TestReplayFailuresExit3(t *testing.T) {
+	rc := triggertest.New(t, func(w http.ResponseWriter, _ *http.Request, n int) {
+		if n == 2 {
+			w.WriteHeader(http.StatusBadRequest)
+		}
+	})
+	file := writeSaved(t, saved)
+	res := run(t, file, "--to", rc.URL, "-o", "json")
+	if res.Code != 3 {
+		t.Fatalf("exit %d, want 3", res.Code)
+	}
+	var rep struct {
+		File         string         `json:"file"`
+		Sent         int            `json:"sent"`
+		OK           int            `json:"ok"`
+		Statuses     map[string]int `json:"statuses"`
+		SkippedLines int            `json:"skippedLines"`
+		Failures     []struct {
+			ID     int `json:"id"`
+			Status int `json:"status"`
+		} `json:"failures"`
+	}
+	if err := json.Unmarshal([]byte(res.Stdout), &rep); err != nil {
+		t.Fatalf("%v\n%s", err, res.Stdout)
+	}
+	if rep.File != file || rep.Sent != 4 || rep.OK != 3 || rep.Statuses["400"] != 1 || rep.SkippedLines != 1 ||
+		len(rep.Failures) != 1 || rep.Failures[0].ID != 2 || rep.Failures[0].Status != 400 {
+		t.Errorf("report %+v", rep)
+	}
+	if !strings.Contains(res.Stderr, "1 of 4 deliveries failed: 1 answered 400") {
+		t.Errorf("stderr: %s", res.Stderr)
+	}
+}
+
+func TestReplayUnreachable(t *testing.T) {
+	res := run(t, writeSaved(t, saved), "--to", triggertest.ClosedURL(t))
+	if res.Code != 3 || !strings.Contains(res.Stderr, "nothing is listening on") {
+		t.Errorf("exit %d, stderr %s", res.Code, res.Stderr)
+	}
+}
