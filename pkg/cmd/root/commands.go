@@ -4,6 +4,7 @@ import (
 	"github.com/spf13/cobra"
 
 	deleteCmd "github.com/tagmango-hooks/tagmango-hooks/pkg/cmd/delete"
+	emulatorCmd "github.com/tagmango-hooks/tagmango-hooks/pkg/cmd/emulator"
 	eventsCmd "github.com/tagmango-hooks/tagmango-hooks/pkg/cmd/events"
 	listCmd "github.com/tagmango-hooks/tagmango-hooks/pkg/cmd/list"
 	profileCmd "github.com/tagmango-hooks/tagmango-hooks/pkg/cmd/profile"
@@ -23,6 +24,7 @@ func addCommands(root *cobra.Command, f *cmdutil.Factory) {
 	root.AddCommand(eventsCmd.NewCmdEvents(f))
 	root.AddCommand(triggerCmd.NewCmdTrigger(f, nil))
 	root.AddCommand(replayCmd.NewCmdReplay(f, nil))
+	root.AddCommand(emulatorCmd.NewCmdEmulator(f))
 	root.AddCommand(versionCmd.NewCmdVersion(f, nil))
 	addHelpTopics(root)
 }
