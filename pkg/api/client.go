@@ -385,6 +385,7 @@ func (c *Client) interpret(method, reqURL string, resp *http.Response, data []by
 		return nil, e
 	}
 	if env != nil {
+		e.enveloped = true
 		e.Message = c.clean(text(env.Message), maxMessage)
 		e.StatusMessage = c.clean(text(env.StatusMessage), maxMessage)
 		e.ErrorCode = c.clean(text(env.ErrorCode), maxMessage)

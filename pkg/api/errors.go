@@ -35,6 +35,8 @@ type Error struct {
 	Attempts int
 	// Err is the underlying network error, when Status is 0.
 	Err error
+	// enveloped is true when the answer was TagMango's JSON envelope.
+	enveloped bool
 }
 
 // Error is one line, with what happened and, for a network failure, where.
@@ -103,9 +105,12 @@ func (e *Error) auth() bool {
 
 // IsNotFound reports whether err is an *Error for a 404 (also a 2xx whose envelope says
 // success:false with code 404). Delete treats it as "already gone".
+//
+// Only TagMango's own JSON envelope counts: a 404 page from something else (a wrong
+// --base-url, a proxy) or a route-not-found answer must not pass for "already deleted".
 func IsNotFound(err error) bool {
 	e, ok := errors.AsType[*Error](err)
-	return ok && e.effectiveStatus() == http.StatusNotFound
+	return ok && e.effectiveStatus() == http.StatusNotFound && e.enveloped && e.ErrorCode != "ROUTE_NOT_FOUND"
 }
 
 // IsAuth reports whether err is an *Error for a rejected key (401/403).

@@ -88,10 +88,12 @@ func TestErrorClassification(t *testing.T) {
 		notFound, auth bool
 		exit           int
 	}{
-		{&Error{Status: 404}, true, false, 1},
-		{fmt.Errorf("wrapped: %w", &Error{Status: 404}), true, false, 1},
-		{&Error{Status: 200, Code: 404}, true, false, 1},
-		{&Error{Status: 400, Code: 404}, false, false, 1}, // a real status wins over the envelope
+		{&Error{Status: 404, enveloped: true}, true, false, 1},
+		{fmt.Errorf("wrapped: %w", &Error{Status: 404, enveloped: true}), true, false, 1},
+		{&Error{Status: 200, Code: 404, enveloped: true}, true, false, 1},
+		{&Error{Status: 404}, false, false, 1},                                                // a 404 page from something else
+		{&Error{Status: 404, enveloped: true, ErrorCode: "ROUTE_NOT_FOUND"}, false, false, 1}, // a wrong path
+		{&Error{Status: 400, Code: 404}, false, false, 1},                                     // a real status wins over the envelope
 		{&Error{Status: 401}, false, true, 4},
 		{&Error{Status: 403}, false, true, 4},
 		{&Error{Status: 200, Code: 401}, false, true, 4},

@@ -249,3 +249,15 @@ func TestDeleteTemporary(t *testing.T) {
 		t.Errorf("only the temporary one should go")
 	}
 }
+
+func TestDeleteForeign404IsNotAlreadyGone(t *testing.T) {
+	e, srv := seed(t)
+	srv.Enqueue(cmdtest.Response{Status: 404, Header: map[string]string{"Content-Type": "text/html"}, Body: "<html><body>Cannot DELETE /api/v1/integration/webhook/webhook</body></html>"})
+	res := e.Run("delete", "--url", hookB)
+	if res.Code != 1 || strings.Contains(res.Stderr, "already gone") {
+		t.Errorf("a non-TagMango 404 passed for already deleted: exit %d %s", res.Code, res.Stderr)
+	}
+	if len(state(t, e)) != 3 {
+		t.Errorf("records removed on a foreign 404")
+	}
+}
