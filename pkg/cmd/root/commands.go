@@ -7,6 +7,7 @@ import (
 	emulatorCmd "github.com/tagmango-hooks/tagmango-hooks/pkg/cmd/emulator"
 	eventsCmd "github.com/tagmango-hooks/tagmango-hooks/pkg/cmd/events"
 	listCmd "github.com/tagmango-hooks/tagmango-hooks/pkg/cmd/list"
+	"github.com/tagmango-hooks/tagmango-hooks/pkg/cmd/listen"
 	profileCmd "github.com/tagmango-hooks/tagmango-hooks/pkg/cmd/profile"
 	registerCmd "github.com/tagmango-hooks/tagmango-hooks/pkg/cmd/register"
 	replayCmd "github.com/tagmango-hooks/tagmango-hooks/pkg/cmd/replay"
@@ -25,6 +26,7 @@ func addCommands(root *cobra.Command, f *cmdutil.Factory) {
 	root.AddCommand(triggerCmd.NewCmdTrigger(f, nil))
 	root.AddCommand(replayCmd.NewCmdReplay(f, nil))
 	root.AddCommand(emulatorCmd.NewCmdEmulator(f))
+	root.AddCommand(listen.NewCmdListen(f, nil))
 	root.AddCommand(versionCmd.NewCmdVersion(f, nil))
 	addHelpTopics(root)
 }

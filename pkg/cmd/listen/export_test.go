@@ -1,0 +1,4 @@
+package listen
+
+// LockPath exposes the lock of a running `listen --register` to the tests.
+var LockPath = lockPath

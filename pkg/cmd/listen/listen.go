@@ -1,0 +1,415 @@
+// Package listen implements `listen`, the receiver for debugging TagMango deliveries.
+// The engine and its renderers live in pkg/listen; this package parses flags, wires
+// them, and manages the temporary subscriptions of --register.
+package listen
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/tagmango-hooks/tagmango-hooks/pkg/api"
+	"github.com/tagmango-hooks/tagmango-hooks/pkg/cmdutil"
+	"github.com/tagmango-hooks/tagmango-hooks/pkg/config"
+	"github.com/tagmango-hooks/tagmango-hooks/pkg/events"
+	"github.com/tagmango-hooks/tagmango-hooks/pkg/iostreams"
+	"github.com/tagmango-hooks/tagmango-hooks/pkg/listen"
+	"github.com/tagmango-hooks/tagmango-hooks/pkg/output"
+	"github.com/tagmango-hooks/tagmango-hooks/pkg/store"
+)
+
+// ListenOptions are the inputs of `listen`.
+type ListenOptions struct {
+	IO        *iostreams.IOStreams
+	Catalog   func() (*events.Catalog, error)
+	Settings  func() (*config.Settings, error)
+	APIClient func(timeout time.Duration) (*api.Client, error)
+	Store     func() (*store.Store, error)
+	Now       func() time.Time
+	// Location is the time zone of the times shown; nil means local time.
+	Location *time.Location
+
+	Host           string
+	Port           int
+	Path           string
+	JSON           bool
+	Events         []string
+	Count          int
+	Timeout        time.Duration
+	ForwardTo      []string
+	ForwardTimeout time.Duration
+	Save           string
+	Status         int
+	MaxBody        string
+	RequireHeader  string
+	Verbose        bool
+
+	Register       bool
+	PublicURL      string
+	RegisterEvents []string
+	Filters        store.Filters
+
+	// Parsed from the flags by the command.
+
+	// MaxBodyBytes is --max-body in bytes.
+	MaxBodyBytes int64
+	// Header is --require-header, nil when not given.
+	Header *listen.HeaderCheck
+	// Routes are the --forward-to values.
+	Routes []listen.Route
+}
+
+// NewCmdListen builds `listen`.
+func NewCmdListen(f *cmdutil.Factory, runF func(*ListenOptions) error) *cobra.Command {
+	opts := &ListenOptions{
+		IO:        f.IOStreams,
+		Catalog:   f.Catalog,
+		Settings:  f.Settings,
+		APIClient: f.APIClient,
+		Store:     f.Store,
+		Now:       f.Now,
+	}
+	cmd := &cobra.Command{
+		Use:   "listen [--port 4242] [--json] [--forward-to URL] [--register --public-url URL --event EVENT...]",
+		Short: "Receive TagMango deliveries locally and show them as they arrive",
+		Long: `Receive TagMango deliveries on a local port and show each one: the detected event,
+who and what it is about, the payload, and what is wrong with it.
+
+TagMango sends one call per participant — a 1000-person webinar is 1000 reminder calls,
+three times over — and names no event in the payload. listen answers every call first
+and prints behind it, so it is never the bottleneck and loses nothing. The event is
+detected from the last path segment when it is an event name (as --register arranges),
+else from the payload's shape; events that share a shape are shown as their family
+(course.completed.*) with the candidates listed.
+
+Each delivery is checked against the catalog: missing fields, fields of the wrong JSON
+type, and bodies identical to an earlier one (TagMango asks receivers to be idempotent).
+
+--json prints one JSON object per line on stdout (seq, receivedAt, event, candidates,
+method, path, headers, body, warnings, duplicateOf); everything else goes to stderr.
+--save FILE appends the same lines to FILE, for replay.
+
+--forward-to relays each delivery to your handler and answers TagMango with its status
+(502 when nothing answers, 504 after --forward-timeout). --forward-to EVENT=URL routes
+one event or family (webinar.*) to its own URL; a plain URL is the default route.
+
+--register subscribes PUBLIC_URL/<event> for each --event for as long as listen runs
+(marked temporary), and deletes them when it ends, however it ends; temporary
+subscriptions left by a listen that was killed are deleted when the next one starts.
+Without --register, listen needs no API key and no config.
+
+listen ends on Ctrl-C or SIGTERM (exit 0), after --count deliveries (exit 0), or after
+--timeout (exit 0, or 3 when --count deliveries did not all come).`,
+		Example: `  # Watch deliveries on http://127.0.0.1:4242/
+  $ tagmango-hooks listen
+
+  # Expose it with a tunnel and let listen subscribe for as long as it runs
+  $ cloudflared tunnel --url http://127.0.0.1:4242        # or: ngrok http 4242
+  $ tagmango-hooks listen --register --public-url https://NAME.trycloudflare.com \
+      --event course.completed.50 --event webinar.reminder.all
+
+  # Relay to your handler while watching; route one family elsewhere
+  $ tagmango-hooks listen --forward-to http://localhost:3000/hooks/tagmango \
+      --forward-to 'webinar.*=http://localhost:3000/hooks/webinars'
+
+  # In CI: wait for 3 course events, at most 2 minutes, keep them for replay
+  $ tagmango-hooks listen --port 0 --json --events course.completed.* --count 3 --timeout 2m --save deliveries.jsonl`,
+		Args: cmdutil.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			opts.Verbose = f.Verbose()
+			if format, err := f.OutputFormat(); err == nil && format == output.FormatJSON {
+				opts.JSON = true
+			} else if err == nil && format == output.FormatYAML {
+				return cmdutil.FlagErrorf("listen prints JSON lines (--json); YAML is not available")
+			}
+			if err := validateFlags(c, opts); err != nil {
+				return err
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return listenRun(c.Context(), opts)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&opts.Host, "host", listen.DefaultHost, "address to listen on (0.0.0.0 exposes listen to your network)")
+	fl.IntVar(&opts.Port, "port", listen.DefaultPort, "port to listen on (0 picks a free port)")
+	fl.StringVar(&opts.Path, "path", listen.DefaultPath, "accept deliveries on this path and below")
+	fl.BoolVar(&opts.JSON, "json", false, "print one JSON object per delivery (for jq)")
+	fl.StringSliceVar(&opts.Events, "events", nil, "show and count only these events or families (comma-separated)")
+	fl.IntVar(&opts.Count, "count", 0, "exit after this many (matching) deliveries")
+	fl.DurationVar(&opts.Timeout, "timeout", 0, "stop after this long (with --count: exit 3 if fewer came)")
+	fl.StringArrayVar(&opts.ForwardTo, "forward-to", nil, "relay deliveries to URL, or EVENT=URL for one event or family (repeatable)")
+	fl.DurationVar(&opts.ForwardTimeout, "forward-timeout", listen.DefaultForwardTimeout, "how long your handler may take before the sender gets 504")
+	fl.StringVar(&opts.Save, "save", "", "append the JSON line of every delivery to `FILE`")
+	fl.IntVar(&opts.Status, "status", http.StatusOK, "status to answer deliveries with (to watch retries)")
+	fl.StringVar(&opts.MaxBody, "max-body", "1MiB", "largest body accepted (bytes, or 512KiB, 1MiB…); larger get 413")
+	fl.StringVar(&opts.RequireHeader, "require-header", "", "answer 401 to deliveries without this header: NAME=VALUE")
+	fl.BoolVar(&opts.Register, "register", false, "subscribe --public-url/<event> for each --event while listening")
+	fl.StringVar(&opts.PublicURL, "public-url", "", "the public URL that reaches this listener (a tunnel), for --register")
+	fl.StringArrayVarP(&opts.RegisterEvents, "event", "e", nil, "event to subscribe to with --register (repeatable)")
+	fl.StringVar(&opts.Filters.Mango, "mango", "", "with --register: only events of this mango ID")
+	fl.StringVar(&opts.Filters.Course, "course", "", "with --register: only events of this course ID")
+	fl.StringVar(&opts.Filters.Webinar, "webinar", "", "with --register: only events of this webinar ID")
+	fl.StringVar(&opts.Filters.Page, "page", "", "with --register: page ID filter (documented for no event)")
+	_ = cmd.RegisterFlagCompletionFunc("event", cmdutil.CompleteEvents(f))
+	_ = cmd.RegisterFlagCompletionFunc("events", completeEventsAndFamilies(f))
+	return cmd
+}
+
+func completeEventsAndFamilies(f *cmdutil.Factory) cobra.CompletionFunc {
+	return func(_ *cobra.Command, _ []string, _ string) ([]cobra.Completion, cobra.ShellCompDirective) {
+		c, err := f.Catalog()
+		if err != nil {
+			return nil, cobra.ShellCompDirectiveError
+		}
+		return append(c.Names(), c.Families()...), cobra.ShellCompDirectiveNoFileComp
+	}
+}
+
+// validateFlags checks what can be checked without the catalog or the network.
+func validateFlags(c *cobra.Command, opts *ListenOptions) error {
+	if opts.Port < 0 || opts.Port > 65535 {
+		return cmdutil.FlagErrorf("invalid --port %d: use 0 to 65535", opts.Port)
+	}
+	path, err := listen.CleanPath(opts.Path)
+	if err != nil {
+		return cmdutil.FlagErrorf("--path: %v", err)
+	}
+	opts.Path = path
+	if opts.Count < 0 {
+		return cmdutil.FlagErrorf("invalid --count %d: use a positive number", opts.Count)
+	}
+	if opts.Timeout < 0 {
+		return cmdutil.FlagErrorf("invalid --timeout %s", opts.Timeout)
+	}
+	if opts.ForwardTimeout <= 0 {
+		return cmdutil.FlagErrorf("invalid --forward-timeout %s", opts.ForwardTimeout)
+	}
+	if opts.Status < 200 || opts.Status > 599 {
+		return cmdutil.FlagErrorf("invalid --status %d: use 200 to 599", opts.Status)
+	}
+	if opts.MaxBodyBytes, err = listen.ParseSize(opts.MaxBody); err != nil {
+		return cmdutil.FlagErrorf("--max-body: %v", err)
+	}
+	if c.Flags().Changed("require-header") {
+		h, err := parseHeader(opts.RequireHeader)
+		if err != nil {
+			return cmdutil.FlagErrorf("--require-header: %v", err)
+		}
+		opts.Header = h
+	}
+	opts.Routes = nil
+	defaults := 0
+	for _, v := range opts.ForwardTo {
+		rt, err := parseRoute(v)
+		if err != nil {
+			return cmdutil.FlagErrorf("--forward-to: %v", err)
+		}
+		if rt.Event == "" {
+			defaults++
+		}
+		opts.Routes = append(opts.Routes, rt)
+	}
+	if defaults > 1 {
+		return cmdutil.FlagErrorf("--forward-to: give at most one plain URL (the default route); route events with EVENT=URL")
+	}
+	var events []string
+	for _, e := range opts.Events {
+		if e = strings.TrimSpace(e); e != "" {
+			events = append(events, e)
+		}
+	}
+	opts.Events = events
+	var registerEvents []string
+	for _, e := range opts.RegisterEvents {
+		if !slices.Contains(registerEvents, e) {
+			registerEvents = append(registerEvents, e)
+		}
+	}
+	opts.RegisterEvents = registerEvents
+
+	registerOnly := opts.PublicURL != "" || len(opts.RegisterEvents) > 0 || !opts.Filters.IsZero()
+	switch {
+	case opts.Register && opts.PublicURL == "":
+		return cmdutil.FlagErrorf("--register needs --public-url: the URL a tunnel (ngrok, cloudflared) gives this listener")
+	case opts.Register && len(opts.RegisterEvents) == 0:
+		return cmdutil.FlagErrorf("--register needs at least one --event (see `tagmango-hooks events`)")
+	case !opts.Register && registerOnly:
+		return cmdutil.FlagErrorf("--public-url, --event, --mango, --course, --webinar and --page go with --register (to show only some events, use --events)")
+	}
+	return nil
+}
+
+// parseHeader reads NAME=VALUE.
+func parseHeader(s string) (*listen.HeaderCheck, error) {
+	name, value, ok := strings.Cut(s, "=")
+	name = strings.TrimSpace(name)
+	if !ok || name == "" || value == "" {
+		return nil, errors.New("use NAME=VALUE, e.g. X-Webhook-Secret=s3cret")
+	}
+	for _, r := range name {
+		if r <= ' ' || r >= 0x7f || strings.ContainsRune(`"(),/:;<=>?@[\]{}`, r) {
+			return nil, fmt.Errorf("%q is not a valid header name", name)
+		}
+	}
+	return &listen.HeaderCheck{Name: http.CanonicalHeaderKey(name), Value: value}, nil
+}
+
+// parseRoute reads URL or EVENT=URL.
+func parseRoute(s string) (listen.Route, error) {
+	if u, err := forwardURL(s); err == nil {
+		return listen.Route{URL: u}, nil
+	}
+	event, target, ok := strings.Cut(s, "=")
+	if !ok || strings.TrimSpace(event) == "" {
+		_, err := forwardURL(s)
+		return listen.Route{}, err
+	}
+	u, err := forwardURL(target)
+	if err != nil {
+		return listen.Route{}, err
+	}
+	return listen.Route{Event: strings.TrimSpace(event), URL: u}, nil
+}
+
+func forwardURL(s string) (string, error) {
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return "", fmt.Errorf("invalid URL %q: use an absolute http:// or https:// URL, or EVENT=URL", s)
+	}
+	return s, nil
+}
+
+// unknownEvent is the exit-2 error for a name the catalog does not know.
+func unknownEvent(c *events.Catalog, flag, name string) error {
+	msg := fmt.Sprintf("%s: unknown event %q", flag, name)
+	if events.IsPattern(name) {
+		return cmdutil.Invalidf("%s: no catalog event matches the family %q; families are: %s", flag, name, strings.Join(c.Families(), ", "))
+	}
+	if s := c.Suggest(name); s != "" {
+		return cmdutil.Invalidf("%s; did you mean %q?", msg, s)
+	}
+	return cmdutil.Invalidf("%s; see `tagmango-hooks events` for the list", msg)
+}
+
+// validateEvents checks every event name and family against the catalog.
+func validateEvents(c *events.Catalog, opts *ListenOptions) error {
+	for _, e := range opts.Events {
+		if len(c.Expand(e)) == 0 {
+			return unknownEvent(c, "--events", e)
+		}
+	}
+	for _, rt := range opts.Routes {
+		if rt.Event != "" && len(c.Expand(rt.Event)) == 0 {
+			return unknownEvent(c, "--forward-to", rt.Event)
+		}
+	}
+	for _, e := range opts.RegisterEvents {
+		if _, ok := c.Lookup(e); !ok {
+			if events.IsPattern(e) {
+				return cmdutil.Invalidf("--event: %q is a family; --register subscribes single events: %s", e, strings.Join(c.Expand(e), ", "))
+			}
+			return unknownEvent(c, "--event", e)
+		}
+	}
+	return nil
+}
+
+func listenRun(ctx context.Context, opts *ListenOptions) error {
+	catalog, err := opts.Catalog()
+	if err != nil {
+		return err
+	}
+	if err := validateEvents(catalog, opts); err != nil {
+		return err
+	}
+
+	renderers := []listen.Renderer{}
+	if opts.JSON {
+		renderers = append(renderers, listen.NewJSONLines(opts.IO.Out, opts.IO.ErrOut))
+	} else {
+		renderers = append(renderers, listen.NewPretty(listen.PrettyOptions{
+			Out: opts.IO.Out, ErrOut: opts.IO.ErrOut, Color: opts.IO.ColorEnabled(), Verbose: opts.Verbose, Location: opts.Location,
+		}))
+	}
+	if opts.Save != "" {
+		f, err := os.OpenFile(opts.Save, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+		if err != nil {
+			return fmt.Errorf("--save: %w", err)
+		}
+		defer f.Close()
+		renderers = append(renderers, listen.NewSave(f))
+	}
+	forwardBody := 0
+	if opts.Verbose {
+		forwardBody = 64 << 10
+	}
+	eng, err := listen.New(listen.Config{
+		Host:             opts.Host,
+		Port:             opts.Port,
+		Path:             opts.Path,
+		MaxBody:          opts.MaxBodyBytes,
+		Status:           opts.Status,
+		RequireHeader:    opts.Header,
+		Routes:           opts.Routes,
+		ForwardTimeout:   opts.ForwardTimeout,
+		ForwardBodyLimit: forwardBody,
+		Events:           opts.Events,
+		Count:            opts.Count,
+		Matcher:          events.NewMatcher(catalog),
+		Now:              opts.Now,
+	}, listen.Tee(renderers...))
+	if err != nil {
+		return err
+	}
+	if err := eng.Listen(ctx); err != nil {
+		return err
+	}
+	if ip := net.ParseIP(opts.Host); opts.Host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+		fmt.Fprintf(opts.IO.ErrOut, "warning: listening on %s: anyone who can reach this machine can send deliveries; consider --require-header\n", opts.Host)
+	}
+
+	var subs *temporarySubscriptions
+	if opts.Register {
+		subs, err = startTemporary(ctx, opts, catalog)
+		if err != nil {
+			_ = eng.Close()
+			return err
+		}
+	}
+
+	runCtx, cancel := ctx, context.CancelFunc(func() {})
+	if opts.Timeout > 0 {
+		runCtx, cancel = context.WithTimeout(ctx, opts.Timeout)
+	}
+	summary, runErr := eng.Run(runCtx)
+	timedOut := opts.Timeout > 0 && ctx.Err() == nil && errors.Is(runCtx.Err(), context.DeadlineExceeded)
+	cancel()
+
+	cleanupFailed := false
+	if subs != nil {
+		cleanupFailed = !subs.stop(ctx)
+	}
+	if summary != nil {
+		_ = listen.WriteSummary(opts.IO.ErrOut, summary)
+	}
+	switch {
+	case runErr != nil:
+		return runErr
+	case cleanupFailed:
+		return cmdutil.ErrSilent
+	case timedOut && opts.Count > 0 && !summary.CountReached:
+		return cmdutil.Expectationf("only %d of the %d deliveries expected came within %s", summary.Deliveries, opts.Count, opts.Timeout)
+	}
+	return nil
+}

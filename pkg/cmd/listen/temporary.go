@@ -1,0 +1,316 @@
+package listen
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/gofrs/flock"
+
+	"github.com/tagmango-hooks/tagmango-hooks/pkg/api"
+	"github.com/tagmango-hooks/tagmango-hooks/pkg/cmdutil"
+	"github.com/tagmango-hooks/tagmango-hooks/pkg/events"
+	"github.com/tagmango-hooks/tagmango-hooks/pkg/hookurl"
+	"github.com/tagmango-hooks/tagmango-hooks/pkg/iostreams"
+	"github.com/tagmango-hooks/tagmango-hooks/pkg/store"
+)
+
+// cleanupTimeout bounds the deletions when listen ends: they run after Ctrl-C, on a
+// context of their own.
+const cleanupTimeout = 2 * time.Minute
+
+// temporarySubscriptions are the subscriptions `listen --register` made. They are
+// recorded in the store (temporary: true) before each API call, so that a listen
+// killed at any moment leaves a record for the next one to clean up. A running listen
+// holds an OS lock named after its profile and public URL: the next listen deletes the
+// temporary records whose lock nobody holds, and leaves alone those of a listen
+// still running.
+type temporarySubscriptions struct {
+	io      *iostreams.IOStreams
+	client  *api.Client
+	store   *store.Store
+	profile string
+	now     func() time.Time
+	lock    *flock.Flock
+	done    []store.Record
+}
+
+// startTemporary cleans up what a killed listen left, then registers
+// PUBLIC_URL/<event> for every event. A failure part-way deletes what was registered.
+func startTemporary(ctx context.Context, opts *ListenOptions, catalog *events.Catalog) (*temporarySubscriptions, error) {
+	errOut := opts.IO.ErrOut
+	u, err := hookurl.Parse(opts.PublicURL)
+	if err != nil {
+		return nil, cmdutil.Invalidf("--public-url: %v", err)
+	}
+	if err := checkFilters(opts, catalog); err != nil {
+		return nil, err
+	}
+	for _, w := range hookurl.Warnings(u) {
+		fmt.Fprintf(errOut, "warning: %s\n", w)
+	}
+	if opts.Path != "/" && !strings.HasPrefix(u.Path+"/", opts.Path+"/") {
+		fmt.Fprintf(errOut, "warning: deliveries will arrive on %s/<event>, outside --path %s, unless your tunnel rewrites paths: they would be answered 404\n", strings.TrimRight(u.Path, "/"), opts.Path)
+	}
+	base := strings.TrimRight(opts.PublicURL, "/")
+
+	settings, err := opts.Settings()
+	if err != nil {
+		return nil, err
+	}
+	st, err := opts.Store()
+	if err != nil {
+		return nil, err
+	}
+	// The store comes first: a corrupt file stops us before any API call.
+	state, err := st.Load()
+	if err != nil {
+		return nil, err
+	}
+	client, err := opts.APIClient(0)
+	if err != nil {
+		return nil, err
+	}
+	t := &temporarySubscriptions{io: opts.IO, client: client, store: st, profile: settings.Profile, now: opts.Now}
+
+	hookURLs := map[string]string{}
+	for _, ev := range opts.RegisterEvents {
+		hookURLs[ev] = base + "/" + ev
+	}
+	for _, r := range state.Subscriptions {
+		if r.Profile != t.profile || r.Temporary {
+			continue
+		}
+		for _, h := range hookURLs {
+			if r.HookURL == h {
+				return nil, cmdutil.Invalidf("%s is already subscribed (record %s, %s) and not temporary: TagMango deletes by URL, so ending listen would delete it too; use another --public-url", h, r.ID, r.Event)
+			}
+		}
+	}
+
+	t.lock = flock.New(lockPath(st.Path, t.profile, base))
+	if err := os.MkdirAll(filepath.Dir(t.lock.Path()), 0o700); err != nil {
+		return nil, err
+	}
+	if ok, err := t.lock.TryLock(); err != nil {
+		return nil, fmt.Errorf("locking %s: %w", t.lock.Path(), err)
+	} else if !ok {
+		return nil, fmt.Errorf("another `listen --register` is running with --public-url %s for profile %q; stop it first, or use another public URL", base, t.profile)
+	}
+
+	t.cleanLeftovers(ctx, state)
+
+	filters := opts.Filters
+	for _, ev := range opts.RegisterEvents {
+		if err := t.register(ctx, ev, hookURLs[ev], filters); err != nil {
+			fmt.Fprintf(errOut, "registering %s failed; deleting the %d temporary subscriptions made so far\n", ev, len(t.done))
+			t.stop(ctx)
+			return nil, fmt.Errorf("registering %s: %w", ev, err)
+		}
+	}
+	return t, nil
+}
+
+// checkFilters refuses a filter that does not apply to an event: TagMango would
+// ignore it and deliver every entity's events.
+func checkFilters(opts *ListenOptions, catalog *events.Catalog) error {
+	for _, name := range opts.RegisterEvents {
+		e, _ := catalog.Lookup(name)
+		for _, ff := range [][2]string{{"mango", opts.Filters.Mango}, {"course", opts.Filters.Course}, {"webinar", opts.Filters.Webinar}} {
+			if ff[1] != "" && ff[0] != e.Filter() {
+				if e.Filter() == "" {
+					return cmdutil.Invalidf("--%s does not apply to %s, which takes no filter: TagMango would ignore it", ff[0], name)
+				}
+				return cmdutil.Invalidf("--%s does not apply to %s (its filter is --%s): TagMango would ignore it and deliver the events of every %s", ff[0], name, e.Filter(), e.Filter())
+			}
+		}
+		if e.Deprecated && e.Replacement() != "" {
+			fmt.Fprintf(opts.IO.ErrOut, "warning: %s is deprecated; use %s instead\n", name, e.Replacement())
+		}
+	}
+	if opts.Filters.Page != "" {
+		fmt.Fprintln(opts.IO.ErrOut, "warning: --page is accepted by the API but no documented event uses it; sending it anyway")
+	}
+	return nil
+}
+
+// lockPath is the lock a running listen holds for its profile and public URL.
+func lockPath(statePath, profile, base string) string {
+	sum := sha256.Sum256([]byte(profile + "\x00" + base))
+	return filepath.Join(filepath.Dir(statePath), "listen-"+hex.EncodeToString(sum[:8])+".lock")
+}
+
+// baseOf is the public URL a temporary record was registered under.
+func baseOf(r store.Record) string {
+	return strings.TrimSuffix(r.HookURL, "/"+r.Event)
+}
+
+// cleanLeftovers deletes the temporary subscriptions of this profile whose listen is
+// no longer running. Failures are reported, not fatal.
+func (t *temporarySubscriptions) cleanLeftovers(ctx context.Context, state *store.State) {
+	errOut := t.io.ErrOut
+	temps := state.Select(func(r store.Record) bool { return r.Profile == t.profile && r.Temporary })
+	alive := map[string]bool{}
+	var stale []store.Record
+	for _, r := range temps {
+		base := baseOf(r)
+		if _, checked := alive[base]; !checked {
+			alive[base] = t.isRunning(base)
+		}
+		if !alive[base] {
+			stale = append(stale, r)
+		}
+	}
+	if n := len(temps) - len(stale); n > 0 {
+		fmt.Fprintf(errOut, "note: %d temporary %s belong to another listen that is still running; left alone\n", n, plural(n, "subscription", "subscriptions"))
+	}
+	if len(stale) == 0 {
+		return
+	}
+	failed := t.deleteAll(ctx, stale)
+	notFailed := func(r store.Record) bool {
+		for _, f := range failed {
+			if f.ID == r.ID {
+				return false
+			}
+		}
+		return true
+	}
+	if n := len(stale) - len(failed); n > 0 {
+		fmt.Fprintf(errOut, "Deleted %d temporary %s left by a listen that did not end cleanly:\n", n, plural(n, "subscription", "subscriptions"))
+		for _, r := range stale {
+			if notFailed(r) {
+				fmt.Fprintf(errOut, "  %s → %s\n", r.Event, r.HookURL)
+			}
+		}
+	}
+	for _, r := range failed {
+		fmt.Fprintf(errOut, "could not delete the temporary subscription %s → %s left by an earlier listen\n  delete it by hand: tagmango-hooks delete --url %s\n", r.Event, r.HookURL, r.HookURL)
+	}
+}
+
+// isRunning reports whether a listen holds the lock of base for this profile.
+func (t *temporarySubscriptions) isRunning(base string) bool {
+	p := lockPath(t.store.Path, t.profile, base)
+	if p == t.lock.Path() {
+		return false // ours now: whoever held it before has gone
+	}
+	other := flock.New(p)
+	ok, err := other.TryLock()
+	if err != nil || !ok {
+		return true // held, or unknown: leave its subscriptions alone
+	}
+	_ = other.Unlock()
+	_ = os.Remove(p)
+	return false
+}
+
+// register records, then subscribes, one event; a failed call leaves no record.
+func (t *temporarySubscriptions) register(ctx context.Context, event, hookURL string, f store.Filters) error {
+	rec := store.NewRecord(t.profile, event, hookURL, f, t.now())
+	rec.Temporary = true
+	if err := t.store.Update(func(s *store.State) error { s.Upsert(rec); return nil }); err != nil {
+		return err
+	}
+	res, err := t.client.Register(ctx, api.RegisterRequest{
+		HookURL: hookURL, Event: event, Mango: f.Mango, Course: f.Course, Webinar: f.Webinar, Page: f.Page,
+	})
+	if err != nil {
+		if uerr := t.store.Update(func(s *store.State) error {
+			s.Remove(func(r store.Record) bool { return r.ID == rec.ID && r.Temporary })
+			return nil
+		}); uerr != nil {
+			fmt.Fprintf(t.io.ErrOut, "warning: could not forget %s in the store: %v\n", hookURL, uerr)
+		}
+		return err
+	}
+	if res.RemoteID != "" {
+		rec.RemoteID = res.RemoteID
+		_ = t.store.Update(func(s *store.State) error { s.Upsert(rec); return nil })
+	}
+	t.done = append(t.done, rec)
+	fmt.Fprintf(t.io.ErrOut, "✓ subscribed %s → %s (temporary)\n", event, hookURL)
+	return nil
+}
+
+// stop deletes every subscription this listen made, and reports those it could
+// not delete with the command that deletes them by hand. It reports success.
+func (t *temporarySubscriptions) stop(ctx context.Context) bool {
+	defer t.release()
+	if len(t.done) == 0 {
+		return true
+	}
+	failed := t.deleteAll(ctx, t.done)
+	deleted := len(t.done) - len(failed)
+	if deleted > 0 {
+		fmt.Fprintf(t.io.ErrOut, "✓ deleted %d temporary %s\n", deleted, plural(deleted, "subscription", "subscriptions"))
+	}
+	for _, r := range failed {
+		fmt.Fprintf(t.io.ErrOut, "could not delete the temporary subscription %s → %s\n  delete it by hand: tagmango-hooks delete --url %s\n", r.Event, r.HookURL, r.HookURL)
+	}
+	t.done = nil
+	return len(failed) == 0
+}
+
+func (t *temporarySubscriptions) release() {
+	if t.lock != nil && t.lock.Locked() {
+		_ = t.lock.Unlock()
+		_ = os.Remove(t.lock.Path())
+	}
+}
+
+// deleteAll deletes the subscriptions on each record's URL and forgets the records;
+// it returns the records it could not delete, which stay in the store (temporary) for
+// the next listen or `delete --temporary`.
+func (t *temporarySubscriptions) deleteAll(ctx context.Context, records []store.Record) []store.Record {
+	// The deletions must happen even when ctx was cancelled by Ctrl-C.
+	dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
+	defer cancel()
+	var failed []store.Record
+	gone := map[string]bool{}
+	seen := map[string]bool{}
+	for _, r := range records {
+		if seen[r.HookURL] {
+			continue
+		}
+		seen[r.HookURL] = true
+		_, err := t.client.Delete(dctx, r.HookURL)
+		switch {
+		case err == nil, api.IsNotFound(err):
+			gone[r.HookURL] = true
+		default:
+			fmt.Fprintf(t.io.ErrOut, "error: deleting %s: %v\n", r.HookURL, err)
+		}
+	}
+	for _, r := range records {
+		if !gone[r.HookURL] {
+			failed = append(failed, r)
+		}
+	}
+	if len(gone) > 0 {
+		err := t.store.Update(func(s *store.State) error {
+			s.Remove(func(r store.Record) bool { return r.Profile == t.profile && r.Temporary && gone[r.HookURL] })
+			return nil
+		})
+		if err != nil {
+			fmt.Fprintf(t.io.ErrOut, "warning: the subscriptions were deleted but the store could not be updated: %v\n", err)
+		}
+	}
+	if errors.Is(dctx.Err(), context.DeadlineExceeded) {
+		fmt.Fprintf(t.io.ErrOut, "error: the clean-up took longer than %s\n", cleanupTimeout)
+	}
+	return failed
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}

@@ -1,0 +1,717 @@
+package listen
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/tagmango-hooks/tagmango-hooks/pkg/events"
+)
+
+// Defaults of Config's zero values.
+const (
+	DefaultHost           = "127.0.0.1"
+	DefaultPort           = 4242
+	DefaultPath           = "/"
+	DefaultMaxBody        = 1 << 20
+	DefaultForwardTimeout = 30 * time.Second
+	// DefaultForwardBodyLimit is how much of a forward answer an entry shows.
+	DefaultForwardBodyLimit = 512
+	// DefaultQueueLen and DefaultQueueBytes bound what waits for the renderer.
+	DefaultQueueLen   = 8192
+	DefaultQueueBytes = 32 << 20
+	// DefaultDuplicateWindow is how many distinct bodies are remembered to spot
+	// duplicates: 16 bytes each, so memory stays bounded however long listen runs.
+	DefaultDuplicateWindow = 1 << 16
+	// DefaultShutdownGrace is how long requests in flight may finish once listen stops.
+	DefaultShutdownGrace = 3 * time.Second
+)
+
+// Server limits: slow or idle connections are cut, headers are bounded. There is
+// no write timeout: answers are tiny, and a forward legitimately takes up to
+// --forward-timeout; each deadline costs every request a timer update.
+const (
+	readHeaderTimeout = 10 * time.Second
+	readTimeout       = 60 * time.Second
+	idleTimeout       = 120 * time.Second
+	maxHeaderBytes    = 64 << 10
+)
+
+// HeaderCheck is a header every delivery must carry, compared in constant time.
+type HeaderCheck struct {
+	Name  string
+	Value string
+}
+
+// Route relays the deliveries of an event to URL. Event is an event name, a family
+// pattern ("webinar.*"), or "" for the default route.
+type Route struct {
+	Event string
+	URL   string
+}
+
+// Config is everything the engine does. Zero values mean the defaults above.
+type Config struct {
+	// Host is the address to bind; "" means DefaultHost (loopback only).
+	Host string
+	// Port is used as given: 0 picks a free port (callers pass DefaultPort for the
+	// documented default).
+	Port int
+	// Path is the path deliveries are accepted on, and below; 404 elsewhere.
+	Path string
+	// MaxBody bounds a body; larger ones are answered 413.
+	MaxBody int64
+	// Status is the answer to a delivery that is not forwarded; 0 means 200.
+	Status int
+	// RequireHeader, when set, answers 401 to deliveries without that header value.
+	RequireHeader *HeaderCheck
+	// Routes relay deliveries to the user's handler (see Route). The most specific
+	// matching route wins: an event name, then the longest family, then the default.
+	Routes []Route
+	// ForwardTimeout bounds a forward; the sender then gets 504.
+	ForwardTimeout time.Duration
+	// ForwardBodyLimit is how much of a forward answer is kept for display.
+	ForwardBodyLimit int
+	// Transport carries forwards; nil means a clone of http.DefaultTransport.
+	Transport http.RoundTripper
+	// Events selects deliveries whose candidates include one of these names or
+	// families; the others are answered but neither forwarded, shown nor counted.
+	Events []string
+	// Count stops the engine after that many selected deliveries (0: never).
+	Count int
+	// Matcher detects events and checks payloads; required.
+	Matcher *events.Matcher
+	// Now is the clock of ReceivedAt; nil means time.Now.
+	Now func() time.Time
+	// QueueLen and QueueBytes bound the entries waiting for the renderer.
+	QueueLen   int
+	QueueBytes int64
+	// DuplicateWindow is how many distinct bodies are remembered.
+	DuplicateWindow int
+	// ShutdownGrace bounds how long requests in flight may finish when stopping.
+	ShutdownGrace time.Duration
+}
+
+// Renderer shows entries. The engine calls it from a single goroutine, in arrival
+// order; Flush is called when the queue has been empty for a moment (flushDelay) and
+// at the end, so that output is never held back while nothing else is coming. An
+// error stops the engine. The engine never
+// reuses what it hands over, so a renderer may keep entries.
+type Renderer interface {
+	Render(Entry) error
+	Flush() error
+}
+
+// Summary counts what happened, for the line printed when listen ends.
+type Summary struct {
+	// Deliveries counts the deliveries shown and accepted (not refused).
+	Deliveries int
+	// ByEvent counts them by detected event.
+	ByEvent map[string]int
+	// Duplicates counts deliveries whose body was seen before.
+	Duplicates int
+	// WithWarnings counts deliveries with failed checks (duplicates aside).
+	WithWarnings int
+	// ForwardFailures counts forwards without a 2xx answer.
+	ForwardFailures int
+	// Refused counts deliveries answered 401 or 413.
+	Refused int
+	// Hidden counts deliveries --events did not select.
+	Hidden int
+	// Late counts deliveries that arrived after --count was reached.
+	Late int
+	// Other counts requests that were not deliveries (404, 405).
+	Other int
+	// CountReached reports that Config.Count deliveries came.
+	CountReached bool
+}
+
+// Engine is one listener. Build it with New, bind it with Listen (or let Run do it),
+// and Run it once.
+type Engine struct {
+	cfg      Config
+	renderer Renderer
+	now      func() time.Time
+	ln       net.Listener
+	url      string
+	running  bool
+
+	q        *queue
+	client   *http.Client
+	dup      *dedupe
+	stopping atomic.Bool
+	// reqWant is the hash of the required header value.
+	reqWant [32]byte
+
+	// Owned by the processing goroutine.
+	summary Summary
+	matched int
+	pending map[int64]bool
+	failed  error
+
+	stopOnce sync.Once
+	stop     chan struct{}
+	// forwardCtx is cancelled when the grace period after stopping is over.
+	forwardCtx context.Context
+	// gate lets Run wait for every handler: handlers hold it shared, and once Run
+	// has taken it exclusively, closed turns latecomers away.
+	gate   sync.RWMutex
+	closed bool
+}
+
+// New checks cfg and builds an engine that renders to r.
+func New(cfg Config, r Renderer) (*Engine, error) {
+	if cfg.Matcher == nil {
+		return nil, errors.New("listen: Config.Matcher is required")
+	}
+	if r == nil {
+		return nil, errors.New("listen: a renderer is required")
+	}
+	if cfg.Host == "" {
+		cfg.Host = DefaultHost
+	}
+	if cfg.Port < 0 || cfg.Port > 65535 {
+		return nil, fmt.Errorf("invalid port %d", cfg.Port)
+	}
+	path, err := CleanPath(cfg.Path)
+	if err != nil {
+		return nil, err
+	}
+	cfg.Path = path
+	if cfg.MaxBody <= 0 {
+		cfg.MaxBody = DefaultMaxBody
+	}
+	if cfg.Status == 0 {
+		cfg.Status = http.StatusOK
+	}
+	if cfg.Status < 200 || cfg.Status > 599 {
+		return nil, fmt.Errorf("invalid status %d: use 200 to 599", cfg.Status)
+	}
+	if cfg.ForwardTimeout <= 0 {
+		cfg.ForwardTimeout = DefaultForwardTimeout
+	}
+	if cfg.ForwardBodyLimit <= 0 {
+		cfg.ForwardBodyLimit = DefaultForwardBodyLimit
+	}
+	if cfg.QueueLen <= 0 {
+		cfg.QueueLen = DefaultQueueLen
+	}
+	if cfg.QueueBytes <= 0 {
+		cfg.QueueBytes = DefaultQueueBytes
+	}
+	if cfg.DuplicateWindow <= 0 {
+		cfg.DuplicateWindow = DefaultDuplicateWindow
+	}
+	if cfg.ShutdownGrace <= 0 {
+		cfg.ShutdownGrace = DefaultShutdownGrace
+	}
+	defaults := 0
+	for _, rt := range cfg.Routes {
+		if rt.Event == "" {
+			defaults++
+		}
+		if rt.URL == "" {
+			return nil, fmt.Errorf("route %q has no URL", rt.Event)
+		}
+	}
+	if defaults > 1 {
+		return nil, errors.New("more than one default --forward-to URL")
+	}
+	e := &Engine{
+		cfg:      cfg,
+		renderer: r,
+		now:      cfg.Now,
+		q:        newQueue(cfg.QueueLen, cfg.QueueBytes),
+		dup:      newDedupe(cfg.DuplicateWindow),
+		pending:  map[int64]bool{},
+		stop:     make(chan struct{}),
+		summary:  Summary{ByEvent: map[string]int{}},
+	}
+	if e.now == nil {
+		e.now = time.Now
+	}
+	if cfg.RequireHeader != nil {
+		e.reqWant = sha256.Sum256([]byte(cfg.RequireHeader.Value))
+	}
+	if len(cfg.Routes) > 0 {
+		e.client = newForwardClient(cfg.Transport)
+	}
+	return e, nil
+}
+
+// CleanPath normalises a --path: it starts with "/" and has no trailing "/" (except
+// the root).
+func CleanPath(p string) (string, error) {
+	if p == "" {
+		return DefaultPath, nil
+	}
+	if !strings.HasPrefix(p, "/") {
+		return "", fmt.Errorf("invalid path %q: it must start with /", p)
+	}
+	if strings.ContainsAny(p, "?#") {
+		return "", fmt.Errorf("invalid path %q: no query or fragment", p)
+	}
+	if t := strings.TrimRight(p, "/"); t != "" {
+		return t, nil
+	}
+	return "/", nil
+}
+
+// Listen binds the listener. Run calls it when it has not been called.
+func (e *Engine) Listen(ctx context.Context) error {
+	if e.ln != nil {
+		return nil
+	}
+	addr := net.JoinHostPort(e.cfg.Host, strconv.Itoa(e.cfg.Port))
+	ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", addr)
+	if err != nil {
+		if errors.Is(err, syscall.EADDRINUSE) {
+			return fmt.Errorf("cannot listen on %s: the port is in use; pick another --port (0 picks a free one)", addr)
+		}
+		return fmt.Errorf("cannot listen on %s: %w", addr, err)
+	}
+	e.ln = ln
+	path := e.cfg.Path
+	e.url = "http://" + ln.Addr().String() + path
+	return nil
+}
+
+// Close releases the listener of an engine that was bound but will not Run (a
+// setup step between Listen and Run failed).
+func (e *Engine) Close() error {
+	if e.ln == nil || e.running {
+		return nil
+	}
+	return e.ln.Close()
+}
+
+// URL is http://HOST:PORT/PATH once bound.
+func (e *Engine) URL() string { return e.url }
+
+// Run serves until ctx is done, Config.Count deliveries were shown, or a renderer
+// fails; then it lets requests in flight finish (up to ShutdownGrace), renders
+// everything queued, and returns what happened. Ending by ctx is not an error.
+func (e *Engine) Run(ctx context.Context) (*Summary, error) {
+	if err := e.Listen(ctx); err != nil {
+		return nil, err
+	}
+	e.running = true
+	// Forwards in flight outlive ctx by the grace period, then are cancelled. (Not
+	// through the server's BaseContext: a cancellable base costs every request a
+	// registration with its parent, and only forwards need it.)
+	var cancelBase context.CancelFunc
+	e.forwardCtx, cancelBase = context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelBase()
+	srv := &http.Server{
+		Handler:           e,
+		ReadHeaderTimeout: readHeaderTimeout,
+		ReadTimeout:       readTimeout,
+		IdleTimeout:       idleTimeout,
+		MaxHeaderBytes:    maxHeaderBytes,
+		ErrorLog:          log.New(noticeWriter{e}, "", 0),
+	}
+
+	e.q.push(&Ready{URL: e.url, Addr: e.ln.Addr().String()}, 0)
+	processed := make(chan struct{})
+	go func() {
+		defer close(processed)
+		e.process()
+	}()
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(e.ln) }()
+
+	var serveErr error
+	select {
+	case <-ctx.Done():
+	case <-e.stop:
+	case serveErr = <-served:
+	}
+	e.stopping.Store(true)
+	graceCtx, cancelGrace := context.WithTimeout(context.WithoutCancel(ctx), e.cfg.ShutdownGrace)
+	if err := srv.Shutdown(graceCtx); err != nil {
+		cancelBase()
+		_ = srv.Close()
+	}
+	cancelGrace()
+	cancelBase()
+	if serveErr == nil {
+		if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) {
+			serveErr = err
+		}
+	}
+	// Handlers still running after Close finish quickly: their context is cancelled,
+	// and they no longer wait for room in the queue.
+	e.q.close()
+	e.gate.Lock()
+	e.closed = true
+	e.gate.Unlock()
+	e.q.finish()
+	<-processed
+	if e.client != nil {
+		e.client.CloseIdleConnections()
+	}
+	if serveErr != nil && !errors.Is(serveErr, http.ErrServerClosed) {
+		return &e.summary, fmt.Errorf("serving: %w", serveErr)
+	}
+	if e.failed != nil {
+		return &e.summary, e.failed
+	}
+	return &e.summary, nil
+}
+
+func (e *Engine) signalStop() {
+	e.stopOnce.Do(func() { close(e.stop) })
+}
+
+// onPath reports whether p is the configured path or below it.
+func (e *Engine) onPath(p string) bool {
+	base := e.cfg.Path
+	if base == "/" {
+		return true
+	}
+	return p == base || strings.HasPrefix(p, base+"/")
+}
+
+// ServeHTTP answers one request. Deliveries are queued before the answer is written,
+// which costs nothing unless the queue is full.
+func (e *Engine) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	e.gate.RLock()
+	defer e.gate.RUnlock()
+	if e.closed {
+		w.Header().Set("Connection", "close")
+		http.Error(w, "listen has stopped", http.StatusServiceUnavailable)
+		return
+	}
+	if !e.onPath(r.URL.Path) {
+		e.refuse(w, r, http.StatusNotFound, "not found: deliveries are accepted on "+e.cfg.Path)
+		return
+	}
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		e.refuse(w, r, http.StatusMethodNotAllowed, "method not allowed: deliveries are POSTed")
+		return
+	}
+	if e.stopping.Load() {
+		// After --count: better a retry later than an answer nobody will see.
+		w.Header().Set("Retry-After", "10")
+		w.Header().Set("Connection", "close")
+		e.refuse(w, r, http.StatusServiceUnavailable, "listen is stopping")
+		return
+	}
+
+	d := &Delivery{Method: r.Method, Path: r.RequestURI, Header: r.Header, Size: r.ContentLength}
+	body, tooLarge, err := e.readBody(r)
+	d.ReceivedAt = e.now()
+	if err != nil {
+		e.q.push(&Notice{Time: d.ReceivedAt, Method: r.Method, Path: d.Path, Message: "reading the body: " + err.Error()}, 0)
+		return
+	}
+	if tooLarge {
+		d.Status, d.Rejected = http.StatusRequestEntityTooLarge, true
+		d.rejection = fmt.Sprintf("body larger than --max-body (%s): answered 413 without reading it", FormatSize(e.cfg.MaxBody))
+		e.q.push(d, 0)
+		w.Header().Set("Connection", "close")
+		http.Error(w, fmt.Sprintf("body larger than %d bytes", e.cfg.MaxBody), d.Status)
+		return
+	}
+	d.Body, d.Size = body, int64(len(body))
+	size := int64(len(body)) + 512
+
+	if rh := e.cfg.RequireHeader; rh != nil {
+		vals, present := r.Header[http.CanonicalHeaderKey(rh.Name)]
+		got := sha256.Sum256([]byte(strings.Join(vals, ", ")))
+		if !present || subtle.ConstantTimeCompare(got[:], e.reqWant[:]) != 1 {
+			d.Status, d.Rejected = http.StatusUnauthorized, true
+			if present {
+				d.rejection = "header " + rh.Name + " does not match --require-header: answered 401"
+			} else {
+				d.rejection = "header " + rh.Name + " is missing (--require-header): answered 401"
+			}
+			e.q.push(d, size)
+			http.Error(w, "unauthorized", http.StatusUnauthorized)
+			return
+		}
+	}
+
+	var route *Route
+	if len(e.cfg.Routes) > 0 {
+		e.detect(d)
+		if e.selected(d) {
+			route = e.route(d.Candidates)
+		}
+	}
+	if route == nil {
+		d.Status = e.cfg.Status
+		e.q.push(d, size)
+		w.WriteHeader(d.Status) // net/http adds Content-Length: 0
+		return
+	}
+	d.ForwardTo = route.URL
+	e.q.push(d, size)
+	res := e.forward(w, r, d, route)
+	e.q.push(res, int64(len(res.Body)))
+}
+
+// readBody reads at most MaxBody bytes; tooLarge reports a body beyond that.
+func (e *Engine) readBody(r *http.Request) (body []byte, tooLarge bool, err error) {
+	max := e.cfg.MaxBody
+	if r.ContentLength > max {
+		return nil, true, nil
+	}
+	if r.ContentLength >= 0 {
+		body = make([]byte, r.ContentLength)
+		if _, err := io.ReadFull(r.Body, body); err != nil {
+			return nil, false, err
+		}
+		return body, false, nil
+	}
+	body, err = io.ReadAll(io.LimitReader(r.Body, max+1))
+	if err != nil {
+		return nil, false, err
+	}
+	if int64(len(body)) > max {
+		return nil, true, nil
+	}
+	return body, false, nil
+}
+
+func (e *Engine) refuse(w http.ResponseWriter, r *http.Request, status int, msg string) {
+	e.q.push(&Notice{Time: e.now(), Method: r.Method, Path: r.URL.RequestURI(), Status: status, Message: msg}, 0)
+	http.Error(w, msg, status)
+}
+
+// detect fills in the detection, once.
+func (e *Engine) detect(d *Delivery) {
+	if d.detected {
+		return
+	}
+	d.detected = true
+	if d.Status == http.StatusRequestEntityTooLarge {
+		det, ok := e.cfg.Matcher.DetectPath(pathOnly(d.Path))
+		if !ok {
+			det = events.Detection{Event: events.Unknown, Candidates: []string{}}
+		}
+		d.Event, d.Candidates, d.ByPath = det.Event, det.Candidates, det.ByPath
+		return
+	}
+	p := e.cfg.Matcher.Parse(d.Body)
+	d.payload = p
+	det, checks := e.cfg.Matcher.Examine(pathOnly(d.Path), p)
+	d.Event, d.Candidates, d.ByPath, d.IsJSON = det.Event, det.Candidates, det.ByPath, p.JSON
+	d.checks = checks
+}
+
+func pathOnly(uri string) string {
+	if i := strings.IndexByte(uri, '?'); i >= 0 {
+		return uri[:i]
+	}
+	return uri
+}
+
+// selected applies --events: a delivery is selected when one of its candidates
+// matches one of the names or families.
+func (e *Engine) selected(d *Delivery) bool {
+	if len(e.cfg.Events) == 0 {
+		return true
+	}
+	for _, want := range e.cfg.Events {
+		for _, c := range d.Candidates {
+			if events.MatchPattern(want, c) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// route picks the most specific route matching the candidates.
+func (e *Engine) route(candidates []string) *Route {
+	var best *Route
+	bestRank := -1
+	for i := range e.cfg.Routes {
+		rt := &e.cfg.Routes[i]
+		rank := -1
+		switch {
+		case rt.Event == "":
+			rank = 0
+		case !events.IsPattern(rt.Event):
+			for _, c := range candidates {
+				if c == rt.Event {
+					rank = 1 << 20
+				}
+			}
+		default:
+			for _, c := range candidates {
+				if events.MatchPattern(rt.Event, c) {
+					rank = len(rt.Event)
+				}
+			}
+		}
+		if rank > bestRank {
+			best, bestRank = rt, rank
+		}
+	}
+	return best
+}
+
+// flushDelay is how long output may wait in the buffer for more entries once the
+// queue is empty: a burst is written in 64 KiB blocks, not one write per delivery,
+// and a lone delivery still shows within a couple of milliseconds.
+const flushDelay = 2 * time.Millisecond
+
+// process is the one goroutine behind the handlers.
+func (e *Engine) process() {
+	var batch []Entry
+	timer := time.NewTimer(time.Hour)
+	timer.Stop()
+	dirty := false
+	for {
+		wait := time.Duration(0)
+		if dirty {
+			wait = flushDelay
+		}
+		var idle, ok bool
+		batch, idle, ok = e.q.popAll(batch, wait, timer)
+		if !ok || idle {
+			if dirty && e.failed == nil {
+				if err := e.renderer.Flush(); err != nil {
+					e.fail(err)
+				}
+			}
+			dirty = false
+			if !ok {
+				return
+			}
+			continue
+		}
+		for _, ent := range batch {
+			e.handle(ent)
+		}
+		dirty = true
+	}
+}
+
+func (e *Engine) fail(err error) {
+	if e.failed == nil {
+		e.failed = fmt.Errorf("writing output: %w", err)
+		e.stopping.Store(true)
+		e.signalStop()
+	}
+}
+
+func (e *Engine) render(ent Entry) {
+	if e.failed != nil {
+		return
+	}
+	if err := e.renderer.Render(ent); err != nil {
+		e.fail(err)
+	}
+}
+
+func (e *Engine) handle(ent Entry) {
+	switch v := ent.(type) {
+	case *Delivery:
+		e.handleDelivery(v)
+	case *ForwardResult:
+		if !e.pending[v.Seq] {
+			return // its delivery was not shown (it came after --count)
+		}
+		delete(e.pending, v.Seq)
+		if v.Failed() {
+			e.summary.ForwardFailures++
+		}
+		e.render(v)
+	case *Notice:
+		if v.Status != 0 {
+			e.summary.Other++
+		}
+		e.render(v)
+	default:
+		e.render(v)
+	}
+}
+
+func (e *Engine) handleDelivery(d *Delivery) {
+	if e.summary.CountReached {
+		e.summary.Late++
+		return
+	}
+	e.detect(d)
+	// Refused deliveries are shown whatever --events says: they may be why an
+	// expected event did not arrive.
+	if !d.Rejected && !e.selected(d) {
+		e.summary.Hidden++
+		return
+	}
+	var warnings []string
+	if d.rejection != "" {
+		warnings = append(warnings, d.rejection)
+	}
+	failedChecks := 0
+	if d.Status != http.StatusRequestEntityTooLarge {
+		switch {
+		case d.IsJSON:
+			failedChecks = len(d.checks)
+			warnings = append(warnings, d.checks...)
+		case len(d.Body) == 0:
+			failedChecks = 1
+			warnings = append(warnings, "the body is empty")
+		default:
+			failedChecks = 1
+			warnings = append(warnings, "the body is not JSON")
+		}
+		if prev := e.dup.seen(d.Body, d.Seq); prev != 0 {
+			d.DuplicateOf = prev
+			warnings = append(warnings, "duplicate of #"+strconv.FormatInt(prev, 10)+" (identical body)")
+		}
+	}
+	if warnings == nil {
+		warnings = []string{}
+	}
+	d.Warnings = warnings
+
+	if d.Rejected {
+		e.summary.Refused++
+	} else {
+		e.summary.Deliveries++
+		e.summary.ByEvent[d.Event]++
+		if d.DuplicateOf != 0 {
+			e.summary.Duplicates++
+		}
+		if failedChecks > 0 {
+			e.summary.WithWarnings++
+		}
+	}
+	if d.ForwardTo != "" {
+		e.pending[d.Seq] = true
+	}
+	e.render(d)
+	if !d.Rejected && e.cfg.Count > 0 {
+		e.matched++
+		if e.matched >= e.cfg.Count {
+			e.summary.CountReached = true
+			e.stopping.Store(true)
+			e.signalStop()
+		}
+	}
+}
+
+// noticeWriter turns net/http's log lines (bad requests, TLS noise) into notices.
+type noticeWriter struct{ e *Engine }
+
+func (w noticeWriter) Write(p []byte) (int, error) {
+	w.e.q.push(&Notice{Time: w.e.now(), Message: strings.TrimSpace(string(p))}, 0)
+	return len(p), nil
+}
