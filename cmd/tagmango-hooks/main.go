@@ -13,6 +13,9 @@ import (
 )
 
 func main() {
+	// A closed pipe (`listen | head`) must surface as a write error the command can
+	// handle — listen still deletes its temporary subscriptions — not kill the process.
+	signal.Ignore(syscall.SIGPIPE)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := root.Main(ctx, factory.New(iostreams.System(os.Getenv)), os.Args[1:])
 	stop()
