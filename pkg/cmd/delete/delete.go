@@ -27,6 +27,10 @@ type DeleteOptions struct {
 	Format    func() (output.Format, error)
 	Now       func() time.Time
 
+	// ListenRunning reports whether a `listen --register` still owns the temporary
+	// subscriptions under a public URL.
+	ListenRunning func(profile, publicURL string) bool
+
 	URL       string
 	IDs       []string
 	All       bool
@@ -121,6 +125,9 @@ func deleteRun(ctx context.Context, opts *DeleteOptions) error {
 	state, err := st.Load()
 	if err != nil {
 		return err
+	}
+	if opts.ListenRunning == nil {
+		opts.ListenRunning = st.ListenRunning
 	}
 	targets, err := resolveTargets(opts, state, profile)
 	if err != nil {
@@ -271,8 +278,19 @@ func resolveTargets(opts *DeleteOptions, state *store.State, profile string) ([]
 			addURL(r.HookURL)
 		}
 	case opts.Temporary:
+		running := map[string]bool{}
 		for _, r := range ofProfile {
-			if r.Temporary {
+			if !r.Temporary {
+				continue
+			}
+			base := r.PublicURL()
+			if _, checked := running[base]; !checked {
+				running[base] = opts.ListenRunning(profile, base)
+				if running[base] {
+					fmt.Fprintf(opts.IO.ErrOut, "note: a listen is still running for %s; its temporary subscriptions are left alone\n", base)
+				}
+			}
+			if !running[base] {
 				addURL(r.HookURL)
 			}
 		}

@@ -2,6 +2,7 @@ package delete_test
 
 import (
 	"encoding/json"
+	"github.com/gofrs/flock"
 	"strings"
 	"testing"
 
@@ -259,5 +260,39 @@ func TestDeleteForeign404IsNotAlreadyGone(t *testing.T) {
 	}
 	if len(state(t, e)) != 3 {
 		t.Errorf("records removed on a foreign 404")
+	}
+}
+
+func TestDeleteTemporaryLeavesARunningListenAlone(t *testing.T) {
+	e, srv := seed(t)
+	st := store.New(e.StatePath)
+	err := st.Update(func(s *store.State) error {
+		for _, base := range []string{"https://live.example.com", "https://dead.example.com"} {
+			r := store.NewRecord("default", "course.completed.50", base+"/course.completed.50", store.Filters{}, e.Now)
+			r.Temporary = true
+			s.Upsert(r)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lock := flock.New(st.ListenLockPath("default", "https://live.example.com"))
+	if ok, err := lock.TryLock(); err != nil || !ok {
+		t.Fatalf("lock: %v %v", ok, err)
+	}
+	defer func() { _ = lock.Unlock() }()
+
+	before := len(srv.Calls())
+	res := e.Run("delete", "--temporary", "-o", "json")
+	if res.Code != 0 {
+		t.Fatalf("exit %d: %s", res.Code, res.Stderr)
+	}
+	calls := srv.Calls()[before:]
+	if len(calls) != 1 || !strings.Contains(calls[0].Body, "dead.example.com") {
+		t.Errorf("calls %+v", calls)
+	}
+	if !strings.Contains(res.Stderr, "still running for https://live.example.com") {
+		t.Errorf("stderr: %s", res.Stderr)
 	}
 }

@@ -2,8 +2,6 @@ package listen
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
@@ -94,7 +92,7 @@ func startTemporary(ctx context.Context, opts *ListenOptions, catalog *events.Ca
 		}
 	}
 
-	t.lock = flock.New(lockPath(st.Path, t.profile, base))
+	t.lock = flock.New(st.ListenLockPath(t.profile, base))
 	if err := os.MkdirAll(filepath.Dir(t.lock.Path()), 0o700); err != nil {
 		return nil, err
 	}
@@ -140,17 +138,6 @@ func checkFilters(opts *ListenOptions, catalog *events.Catalog) error {
 	return nil
 }
 
-// lockPath is the lock a running listen holds for its profile and public URL.
-func lockPath(statePath, profile, base string) string {
-	sum := sha256.Sum256([]byte(profile + "\x00" + base))
-	return filepath.Join(filepath.Dir(statePath), "listen-"+hex.EncodeToString(sum[:8])+".lock")
-}
-
-// baseOf is the public URL a temporary record was registered under.
-func baseOf(r store.Record) string {
-	return strings.TrimSuffix(r.HookURL, "/"+r.Event)
-}
-
 // cleanLeftovers deletes the temporary subscriptions of this profile whose listen is
 // no longer running. Failures are reported, not fatal.
 func (t *temporarySubscriptions) cleanLeftovers(ctx context.Context, state *store.State) {
@@ -159,7 +146,7 @@ func (t *temporarySubscriptions) cleanLeftovers(ctx context.Context, state *stor
 	alive := map[string]bool{}
 	var stale []store.Record
 	for _, r := range temps {
-		base := baseOf(r)
+		base := r.PublicURL()
 		if _, checked := alive[base]; !checked {
 			alive[base] = t.isRunning(base)
 		}
@@ -195,20 +182,12 @@ func (t *temporarySubscriptions) cleanLeftovers(ctx context.Context, state *stor
 	}
 }
 
-// isRunning reports whether a listen holds the lock of base for this profile.
+// isRunning reports whether another listen holds the lock of base for this profile.
 func (t *temporarySubscriptions) isRunning(base string) bool {
-	p := lockPath(t.store.Path, t.profile, base)
-	if p == t.lock.Path() {
+	if t.store.ListenLockPath(t.profile, base) == t.lock.Path() {
 		return false // ours now: whoever held it before has gone
 	}
-	other := flock.New(p)
-	ok, err := other.TryLock()
-	if err != nil || !ok {
-		return true // held, or unknown: leave its subscriptions alone
-	}
-	_ = other.Unlock()
-	_ = os.Remove(p)
-	return false
+	return t.store.ListenRunning(t.profile, base)
 }
 
 // register records, then subscribes, one event; a failed call leaves no record.

@@ -13,7 +13,6 @@ import (
 	"github.com/gofrs/flock"
 
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/api"
-	listencmd "github.com/tagmango-hooks/tagmango-hooks/pkg/cmd/listen"
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/cmdtest"
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/store"
 )
@@ -214,7 +213,7 @@ func TestRegisterCleansUpAfterAKilledListen(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Another listen is still running for live.example.com: it holds its lock.
-	lock := flock.New(listencmd.LockPath(env.StatePath, "default", "https://live.example.com"))
+	lock := flock.New(store.New(env.StatePath).ListenLockPath("default", "https://live.example.com"))
 	if ok, err := lock.TryLock(); !ok || err != nil {
 		t.Fatal(err)
 	}
@@ -245,7 +244,7 @@ func TestRegisterCleansUpAfterAKilledListen(t *testing.T) {
 	if !slices.Equal(left, []string{"default https://live.example.com/user.deleted", "ci https://other.example.com/user.deleted", "default https://prod.example.com/hooks"}) {
 		t.Errorf("state: %v", left)
 	}
-	if _, err := os.Stat(filepath.Join(filepath.Dir(env.StatePath), filepath.Base(listencmd.LockPath(env.StatePath, "default", publicURL)))); !os.IsNotExist(err) {
+	if _, err := os.Stat(filepath.Join(filepath.Dir(env.StatePath), filepath.Base(store.New(env.StatePath).ListenLockPath("default", publicURL)))); !os.IsNotExist(err) {
 		t.Errorf("our lock file was left behind: %v", err)
 	}
 }
