@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/events"
 )
@@ -46,6 +48,11 @@ func Set(p *Payload, e *events.Event, assignment string, force bool) error {
 	segs := splitPath(path)
 	if len(segs) == 0 {
 		return fmt.Errorf("%q is not field=value", assignment)
+	}
+	// The messages below quote the path as typed: it must hold no character that
+	// could break the line or drive the terminal. No payload key has one.
+	if !utf8.ValidString(path) || strings.ContainsFunc(path, unprintable) {
+		return fmt.Errorf("%q is not a field name: it holds control or invalid characters", path)
 	}
 	var (
 		container any = p
@@ -118,6 +125,10 @@ func Set(p *Payload, e *events.Event, assignment string, force bool) error {
 	}
 	return nil
 }
+
+// unprintable reports control and format characters (C0, DEL, C1, bidirectional
+// overrides, zero-width marks).
+func unprintable(r rune) bool { return unicode.IsControl(r) || unicode.Is(unicode.Cf, r) }
 
 func joinPath(where, seg string) string {
 	if where == "" {
