@@ -3,7 +3,6 @@ module github.com/tagmango-hooks/tagmango-hooks
 go 1.26.8
 
 require (
-	github.com/brianvoe/gofakeit/v7 v7.18.1
 	github.com/gofrs/flock v0.13.2
 	github.com/google/renameio/v2 v2.0.2
 	github.com/olekukonko/tablewriter v1.1.5

@@ -11,8 +11,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/brianvoe/gofakeit/v7"
-
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/events"
 )
 
@@ -29,7 +27,7 @@ var SeededEpoch = time.Date(2025, 7, 14, 9, 30, 0, 0, time.UTC)
 // sessions), one mango, one creator — as in a real fan-out, while every Fake call is a
 // new participant: distinct name, email and phone.
 type Generator struct {
-	f   *gofakeit.Faker
+	f   *rng
 	now time.Time
 
 	seenEmail map[string]bool
@@ -84,10 +82,10 @@ func NewGenerator(seed uint64) *Generator {
 	if seed == 0 {
 		var seed [16]byte
 		_, _ = crand.Read(seed[:])
-		g.f = gofakeit.NewFaker(rand.NewPCG(binary.LittleEndian.Uint64(seed[:8]), binary.LittleEndian.Uint64(seed[8:])), false)
+		g.f = &rng{rand.New(rand.NewPCG(binary.LittleEndian.Uint64(seed[:8]), binary.LittleEndian.Uint64(seed[8:])))}
 		g.now = time.Now().UTC()
 	} else {
-		g.f = gofakeit.NewFaker(rand.NewPCG(seed, seed), false)
+		g.f = &rng{rand.New(rand.NewPCG(seed, seed))}
 		g.now = SeededEpoch
 	}
 	return g
