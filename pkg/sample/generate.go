@@ -82,10 +82,10 @@ func NewGenerator(seed uint64) *Generator {
 	if seed == 0 {
 		var seed [16]byte
 		_, _ = crand.Read(seed[:])
-		g.f = &rng{rand.New(rand.NewPCG(binary.LittleEndian.Uint64(seed[:8]), binary.LittleEndian.Uint64(seed[8:])))}
+		g.f = &rng{rand.New(rand.NewPCG(binary.LittleEndian.Uint64(seed[:8]), binary.LittleEndian.Uint64(seed[8:])))} //nolint:gosec // fake data, not secrets; seeded for reproducibility
 		g.now = time.Now().UTC()
 	} else {
-		g.f = &rng{rand.New(rand.NewPCG(seed, seed))}
+		g.f = &rng{rand.New(rand.NewPCG(seed, seed))} //nolint:gosec // fake data, not secrets; --seed must reproduce it
 		g.now = SeededEpoch
 	}
 	return g
