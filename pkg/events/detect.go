@@ -265,6 +265,12 @@ func (m *Matcher) result(schemas []int, byPath bool) Detection {
 		names = append(names, m.schemas[i].event.Type)
 	}
 	d := Detection{Event: Family(names), Candidates: names, ByPath: byPath}
+	if d.Event == Unknown {
+		// Tied events of unrelated families ({"name","email","phone"} fits a webinar
+		// and a course event equally): no family names them, and "unknown" promises no
+		// candidates.
+		d.Candidates = []string{}
+	}
 	m.results[string(key)] = d
 	return d
 }

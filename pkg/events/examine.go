@@ -26,10 +26,9 @@ type examined struct {
 // are shared: do not modify them.
 func (m *Matcher) Examine(path string, p *Payload) (Detection, []string) {
 	cacheable := p != nil && p.Kind == KindObject && len(p.Members) > 0
-	for _, mem := range p.Members {
-		if mem.Kind == KindArray || mem.Kind == KindObject {
+	for i := 0; cacheable && i < len(p.Members); i++ {
+		if k := p.Members[i].Kind; k == KindArray || k == KindObject {
 			cacheable = false
-			break
 		}
 	}
 	if !cacheable {

@@ -42,3 +42,14 @@ func TestExamineMemoryIsBounded(t *testing.T) {
 		t.Errorf("%d shapes remembered", n)
 	}
 }
+
+func TestExamineWithoutPayload(t *testing.T) {
+	_, m := newTestMatcher(t)
+	// Detect takes a nil payload as "not JSON"; so does Examine.
+	if det, w := m.Examine("/", nil); det.Event != Unknown || len(det.Candidates) != 0 || len(w) != 0 {
+		t.Errorf("got %q %q %q", det.Event, det.Candidates, w)
+	}
+	if det, _ := m.Examine("/hooks/user.deleted", nil); det.Event != "user.deleted" || !det.ByPath {
+		t.Errorf("by path: got %q byPath %v", det.Event, det.ByPath)
+	}
+}

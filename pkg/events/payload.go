@@ -58,6 +58,9 @@ type Payload struct {
 	Kind Kind
 	// Members are the top-level members, in order, when Kind is KindObject.
 	Members []Member
+	// Depth is how deep arrays and objects nest when JSON: 0 for a scalar, 1 for a
+	// flat object or array. It is at most MaxDepth.
+	Depth int
 }
 
 // ParsePayload reads body. It never fails: a body that is not JSON gives a Payload
@@ -90,12 +93,13 @@ func parsePayload(body []byte, names map[string]string) *Payload {
 	if sc.i != len(body) {
 		return &Payload{}
 	}
-	p.JSON, p.Safe, p.Kind, p.Members = true, sc.safe, kind, sc.members
+	p.JSON, p.Safe, p.Kind, p.Members, p.Depth = true, sc.safe, kind, sc.members, sc.depth
 	return p
 }
 
-// maxDepth bounds nesting, as encoding/json does.
-const maxDepth = 10000
+// MaxDepth bounds nesting as encoding/json does: a body with more than MaxDepth
+// arrays and objects one inside the other is not JSON.
+const MaxDepth = 10000
 
 // scanner validates JSON in one pass, collecting the top-level members of an object
 // and noting whether the text is compact and terminal-safe.
@@ -105,6 +109,8 @@ type scanner struct {
 	safe    bool
 	names   map[string]string
 	members []Member
+	// depth is the deepest nesting seen.
+	depth int
 }
 
 func (s *scanner) ws() {
@@ -122,14 +128,20 @@ func (s *scanner) ws() {
 	}
 }
 
+// value validates the value at s.b[s.i], inside depth arrays and objects.
 func (s *scanner) value(depth int) bool {
-	if s.i >= len(s.b) || depth > maxDepth {
+	if s.i >= len(s.b) {
 		return false
 	}
 	switch c := s.b[s.i]; c {
-	case '{':
-		return s.object(depth + 1)
-	case '[':
+	case '{', '[':
+		if depth >= MaxDepth {
+			return false
+		}
+		s.depth = max(s.depth, depth+1)
+		if c == '{' {
+			return s.object(depth + 1)
+		}
 		return s.array(depth + 1)
 	case '"':
 		return s.str()

@@ -3,6 +3,7 @@ package events
 import (
 	"bytes"
 	"encoding/json"
+	"strings"
 	"testing"
 	"unicode/utf8"
 )
@@ -14,6 +15,26 @@ var validityCases = []string{
 	`[1,2]`, `[1,]`, `[,1]`, `[1 2]`, ` {"a" : [ 1 , {"b":null} ] } `, `"\u00e9"`, `"\u00g9"`, `"\x"`, `"\/"`,
 	`"a` + "\x01" + `"`, `"a` + "\x7f" + `"`, "\"\xff\"", "\"\xc3\xa9\"", "\"\xed\xa0\x80\"", `"\ud800"`,
 	`{"a":"b"}x`, `[` + string(bytes.Repeat([]byte("["), 20)) + `]`, `{"":""}`, `[[[]]]`, "\t\n{}\r\n",
+	// encoding/json's depth limit, exactly: 10,001 nested empty arrays were once
+	// taken for JSON.
+	nested("[", "", "]", MaxDepth), nested("[", "", "]", MaxDepth+1), nested(`{"a":`, "1", "}", MaxDepth), nested(`{"a":`, "1", "}", MaxDepth+1),
+}
+
+// nested is inner inside n opens and closes.
+func nested(open, inner, close string, n int) string {
+	return strings.Repeat(open, n) + inner + strings.Repeat(close, n)
+}
+
+func TestDepth(t *testing.T) {
+	for body, want := range map[string]int{
+		`1`: 0, `""`: 0, `[]`: 1, `{}`: 1, `{"a":[{}],"b":[1]}`: 3, `[[],[[]]]`: 3,
+		nested("[", "", "]", MaxDepth): MaxDepth, nested(`{"a":`, "null", "}", MaxDepth): MaxDepth,
+	} {
+		p := ParsePayload([]byte(body))
+		if !p.JSON || p.Depth != want {
+			t.Errorf("%.40q: JSON %v, depth %d, want %d", body, p.JSON, p.Depth, want)
+		}
+	}
 }
 
 func scannerAgrees(t *testing.T, body []byte) {

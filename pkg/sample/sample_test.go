@@ -283,6 +283,9 @@ func TestSet(t *testing.T) {
 		{"array needs JSON", "webinar.created.single", "callList=abc", false, "", "", "give it as JSON"},
 		{"not an assignment", "course.completed.50", "email", false, "", "", `"email" is not field=value`},
 		{"into a string", "course.completed.50", "email.x=1", false, "", "", "email is a string, not an object or array"},
+		// Found by FuzzSet: the path is quoted in messages as typed, and must keep them on one line.
+		{"control characters in the path", "course.completed.50", "a.\n.b=1", true, "", "", `"a.\n.b" is not a field name: it holds control or invalid characters`},
+		{"escape in the path", "course.completed.50", "\x1b[2J=1", true, "", "", `"\x1b[2J" is not a field name`},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
