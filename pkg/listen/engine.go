@@ -10,6 +10,7 @@ import (
 	"log"
 	"net"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -43,10 +44,10 @@ const (
 // no write timeout: answers are tiny, and a forward legitimately takes up to
 // --forward-timeout; each deadline costs every request a timer update.
 const (
-	readHeaderTimeout = 10 * time.Second
-	readTimeout       = 60 * time.Second
-	idleTimeout       = 120 * time.Second
-	maxHeaderBytes    = 64 << 10
+	DefaultReadHeaderTimeout = 10 * time.Second
+	DefaultReadTimeout       = 60 * time.Second
+	DefaultIdleTimeout       = 120 * time.Second
+	maxHeaderBytes           = 64 << 10
 )
 
 // HeaderCheck is a header every delivery must carry, compared in constant time.
@@ -102,6 +103,11 @@ type Config struct {
 	DuplicateWindow int
 	// ShutdownGrace bounds how long requests in flight may finish when stopping.
 	ShutdownGrace time.Duration
+	// ReadHeaderTimeout cuts a connection whose request headers are not complete in
+	// time (slowloris), ReadTimeout one whose whole request (headers and body) is not,
+	// and IdleTimeout a keep-alive connection that sends nothing more. Zero means
+	// DefaultReadHeaderTimeout, DefaultReadTimeout and DefaultIdleTimeout.
+	ReadHeaderTimeout, ReadTimeout, IdleTimeout time.Duration
 }
 
 // Renderer shows entries. The engine calls it from a single goroutine, in arrival
@@ -217,6 +223,15 @@ func New(cfg Config, r Renderer) (*Engine, error) {
 	if cfg.ShutdownGrace <= 0 {
 		cfg.ShutdownGrace = DefaultShutdownGrace
 	}
+	if cfg.ReadHeaderTimeout <= 0 {
+		cfg.ReadHeaderTimeout = DefaultReadHeaderTimeout
+	}
+	if cfg.ReadTimeout <= 0 {
+		cfg.ReadTimeout = DefaultReadTimeout
+	}
+	if cfg.IdleTimeout <= 0 {
+		cfg.IdleTimeout = DefaultIdleTimeout
+	}
 	defaults := 0
 	for _, rt := range cfg.Routes {
 		if rt.Event == "" {
@@ -316,9 +331,9 @@ func (e *Engine) Run(ctx context.Context) (*Summary, error) {
 	defer cancelBase()
 	srv := &http.Server{
 		Handler:           e,
-		ReadHeaderTimeout: readHeaderTimeout,
-		ReadTimeout:       readTimeout,
-		IdleTimeout:       idleTimeout,
+		ReadHeaderTimeout: e.cfg.ReadHeaderTimeout,
+		ReadTimeout:       e.cfg.ReadTimeout,
+		IdleTimeout:       e.cfg.IdleTimeout,
 		MaxHeaderBytes:    maxHeaderBytes,
 		ErrorLog:          log.New(noticeWriter{e}, "", 0),
 	}
@@ -415,7 +430,12 @@ func (e *Engine) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	body, tooLarge, err := e.readBody(r)
 	d.ReceivedAt = e.now()
 	if err != nil {
-		e.q.push(&Notice{Time: d.ReceivedAt, Method: r.Method, Path: d.Path, Message: "reading the body: " + err.Error()}, 0)
+		// Never 200 for a body that did not come whole: the sender must retry. (A
+		// handler that writes nothing would have net/http answer 200.)
+		status, msg := e.incompleteBody(r, len(body), err)
+		e.q.push(&Notice{Time: d.ReceivedAt, Method: r.Method, Path: d.Path, Status: status, Message: msg}, 0)
+		w.Header().Set("Connection", "close")
+		http.Error(w, msg, status)
 		return
 	}
 	if tooLarge {
@@ -464,7 +484,8 @@ func (e *Engine) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	e.q.push(res, int64(len(res.Body)))
 }
 
-// readBody reads at most MaxBody bytes; tooLarge reports a body beyond that.
+// readBody reads at most MaxBody bytes; tooLarge reports a body beyond that. On an
+// error, body is what came before it.
 func (e *Engine) readBody(r *http.Request) (body []byte, tooLarge bool, err error) {
 	max := e.cfg.MaxBody
 	if r.ContentLength > max {
@@ -472,19 +493,49 @@ func (e *Engine) readBody(r *http.Request) (body []byte, tooLarge bool, err erro
 	}
 	if r.ContentLength >= 0 {
 		body = make([]byte, r.ContentLength)
-		if _, err := io.ReadFull(r.Body, body); err != nil {
-			return nil, false, err
+		if n, err := io.ReadFull(r.Body, body); err != nil {
+			return body[:n], false, err
 		}
 		return body, false, nil
 	}
 	body, err = io.ReadAll(io.LimitReader(r.Body, max+1))
 	if err != nil {
-		return nil, false, err
+		return body, false, err
 	}
 	if int64(len(body)) > max {
 		return nil, true, nil
 	}
 	return body, false, nil
+}
+
+// incompleteBody says in plain words why a body did not come whole, and the status
+// answered: 408 when the read timeout cut it, 400 otherwise (the sender closed the
+// connection, or sent a malformed chunked body).
+func (e *Engine) incompleteBody(r *http.Request, got int, err error) (int, string) {
+	came := FormatSize(int64(got))
+	if r.ContentLength >= 0 {
+		came += " of " + FormatSize(r.ContentLength)
+	}
+	switch {
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		return http.StatusRequestTimeout, fmt.Sprintf("the body was not complete after the %s read timeout (%s came): not recorded", formatTimeout(e.cfg.ReadTimeout), came)
+	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF), errors.Is(err, syscall.ECONNRESET):
+		return http.StatusBadRequest, fmt.Sprintf("the sender closed the connection before the body was complete (%s came): not recorded", came)
+	}
+	return http.StatusBadRequest, fmt.Sprintf("the body could not be read (%s came: %s): not recorded", came, Sanitize(err.Error()))
+}
+
+// formatTimeout writes a duration without trailing zero units: "60s" is "1m", not
+// "1m0s".
+func formatTimeout(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = s[:len(s)-2]
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = s[:len(s)-2]
+	}
+	return s
 }
 
 func (e *Engine) refuse(w http.ResponseWriter, r *http.Request, status int, msg string) {

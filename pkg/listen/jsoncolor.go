@@ -21,6 +21,11 @@ const (
 	sgrKey    = "\x1b[1;34m"
 )
 
+// maxIndentDepth is how deep the printer indents. A value nested deeper is written
+// whole on one line (compact, still escaped): real payloads nest three levels, and
+// indenting a hostile 10,000-level body would turn 20 KB into 200 MB of spaces.
+const maxIndentDepth = 10
+
 type jsonPrinter struct {
 	color  bool
 	prefix string // written at the start of every line
@@ -67,6 +72,10 @@ func (p jsonPrinter) paint(b []byte, sgr string, text []byte) []byte {
 func (p jsonPrinter) value(b, doc []byte, i, depth int) ([]byte, int) {
 	switch doc[i] {
 	case '{', '[':
+		if depth >= maxIndentDepth {
+			end := endOfValue(doc, i)
+			return appendSafeJSON(b, doc[i:end]), end
+		}
 		open, close := doc[i], byte('}')
 		if open == '[' {
 			close = ']'
@@ -136,6 +145,27 @@ func endOfString(doc []byte, i int) int {
 		case '"':
 			return i + 1
 		}
+	}
+	return i
+}
+
+// endOfValue returns the index just past the array or object starting at doc[i].
+func endOfValue(doc []byte, i int) int {
+	depth := 0
+	for i < len(doc) {
+		switch doc[i] {
+		case '"':
+			i = endOfString(doc, i)
+			continue
+		case '{', '[':
+			depth++
+		case '}', ']':
+			depth--
+			if depth == 0 {
+				return i + 1
+			}
+		}
+		i++
 	}
 	return i
 }

@@ -6,15 +6,18 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/tagmango-hooks/tagmango-hooks/pkg/events"
 )
 
 // AppendJSONLine appends the --json line of d, newline included. Its keys, in this
 // order, are the documented ones: seq (number), receivedAt (RFC 3339 string, UTC),
 // event (string), candidates (array of strings), method, path (strings), headers
 // (object of strings; repeated headers joined with ", "), body (the JSON value, or a
-// string when the body is not JSON), warnings (array of strings) and duplicateOf (the
-// earlier seq, or null). A JSON body is written on one line as the same value; strings
-// anywhere are escaped so that the line is safe on a terminal.
+// string when the body is not JSON or nests as deep as events.MaxDepth), warnings
+// (array of strings) and duplicateOf (the earlier seq, or null). A JSON body is
+// written on one line as the same value; strings anywhere are escaped so that the
+// line is safe on a terminal.
 func AppendJSONLine(b []byte, d *Delivery) []byte {
 	b = append(b, `{"seq":`...)
 	b = strconv.AppendInt(b, d.Seq, 10)
@@ -32,6 +35,10 @@ func AppendJSONLine(b []byte, d *Delivery) []byte {
 	b = appendHeaders(b, d.Header)
 	b = append(b, `,"body":`...)
 	switch {
+	case d.IsJSON && d.Payload().Depth >= events.MaxDepth:
+		// Inside the line's own object it would be one level too deep for
+		// encoding/json — and replay could not read the line: kept as its text.
+		b = appendJSONString(b, string(d.Body))
 	case d.IsJSON && d.Payload().Safe:
 		b = append(b, d.Body...)
 	case d.IsJSON:

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/tagmango-hooks/tagmango-hooks/pkg/events"
 )
 
 // delivery builds a processed delivery as the engine hands it to renderers.
@@ -319,7 +321,7 @@ func TestWriteSummary(t *testing.T) {
   unknown             1
   user.deleted        1
   duplicates: 2 · with warnings: 1 · forward failures: 1
-  also: 1 refused (401/413) · 4 hidden by --events · 2 arrived after --count was reached (answered, not shown) · 3 other requests (wrong path or method, or after stopping)
+  also: 1 refused (401/413) · 4 hidden by --events · 2 arrived after --count was reached (answered, not shown) · 3 other requests (wrong path or method, incomplete body, or after stopping)
 `
 	if b.String() != want {
 		t.Errorf("got:\n%s\nwant:\n%s", b.String(), want)
@@ -376,6 +378,37 @@ func TestAppendTimestamp(t *testing.T) {
 		want := tt.UTC().Format(time.RFC3339Nano)
 		if got := string(appendTimestamp(nil, tt)); got != want {
 			t.Errorf("appendTimestamp(%v) = %s, want %s", tt, got, want)
+		}
+	}
+}
+
+func TestPrettyDeepNestingStaysCompact(t *testing.T) {
+	body := strings.Repeat(`{"a":`, 12) + "[1, \"x\u202e\"]" + strings.Repeat("}", 12)
+	out, _ := renderPretty(t, false, false, delivery(t, 1, "/", body, nil))
+	want := "  {\n" +
+		"    \"a\": {\n      \"a\": {\n        \"a\": {\n          \"a\": {\n            \"a\": {\n" +
+		"              \"a\": {\n                \"a\": {\n                  \"a\": {\n                    \"a\": {\n" +
+		"                      \"a\": {\"a\":{\"a\":[1,\"x\\u202e\"]}}\n" +
+		"                    }\n                  }\n                }\n              }\n            }\n" +
+		"          }\n        }\n      }\n    }\n  }\n"
+	if !strings.Contains(out, want) {
+		t.Errorf("got:\n%s\nwant it to contain:\n%s", out, want)
+	}
+	// 10,000 levels: the output stays about the size of the body.
+	body = strings.Repeat("[", events.MaxDepth) + strings.Repeat("]", events.MaxDepth)
+	out, _ = renderPretty(t, true, false, delivery(t, 1, "/", body, nil))
+	if len(out) > 2*len(body) {
+		t.Errorf("a %d B body printed as %d B", len(body), len(out))
+	}
+}
+
+func TestFormatTimeout(t *testing.T) {
+	for d, want := range map[time.Duration]string{
+		60 * time.Second: "1m", 2 * time.Second: "2s", 90 * time.Second: "1m30s", 300 * time.Millisecond: "300ms",
+		time.Hour: "1h", 10 * time.Minute: "10m", time.Hour + time.Second: "1h0m1s",
+	} {
+		if got := formatTimeout(d); got != want {
+			t.Errorf("%v: %q, want %q", d, got, want)
 		}
 	}
 }
