@@ -46,6 +46,15 @@ func TestDynamicCompletion(t *testing.T) {
 	if got := completions(t, e, "register", "--event", "course."); !has(got, "course.completed.50") || !has(got, "course.completed.100") {
 		t.Errorf("event completion: %v", got)
 	}
+	if got := completions(t, e, "trigger", "webinar."); !has(got, "webinar.reminder.all") {
+		t.Errorf("trigger event completion: %v", got)
+	}
+	if got := completions(t, e, "events", "show", ""); !has(got, "user.deleted") {
+		t.Errorf("events show completion: %v", got)
+	}
+	if got := completions(t, e, "listen", "--event", "order."); !has(got, "order.created.failed") {
+		t.Errorf("listen --event completion: %v", got)
+	}
 	if got := completions(t, e, "profile", "use", ""); !has(got, "a") || !has(got, "ci") {
 		t.Errorf("profile completion: %v", got)
 	}
