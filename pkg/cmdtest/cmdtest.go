@@ -54,6 +54,8 @@ type Options struct {
 	StdoutTTY bool
 	StderrTTY bool
 	Context   context.Context
+	// Factory, when set, changes the factory before the run (to inject faults).
+	Factory func(*cmdutil.Factory)
 }
 
 // New prepares an Env. It uses t.Setenv, so tests using it cannot be parallel.
@@ -99,6 +101,9 @@ func (e *Env) RunWith(o Options, args ...string) Result {
 	ios.SetStderrTTY(o.StderrTTY)
 	f := factory.New(ios)
 	e.Configure(f)
+	if o.Factory != nil {
+		o.Factory(f)
+	}
 	ctx := o.Context
 	if ctx == nil {
 		ctx = context.Background()

@@ -4,11 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/tagmango-hooks/tagmango-hooks/pkg/api"
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/cmdutil"
+	"github.com/tagmango-hooks/tagmango-hooks/pkg/config"
 )
 
 // Main runs one invocation and returns its exit code. It is the one place where
@@ -18,7 +21,8 @@ func Main(ctx context.Context, f *cmdutil.Factory, args []string) (code int) {
 	root.SetArgs(args)
 	defer func() {
 		if r := recover(); r != nil {
-			fmt.Fprintf(f.IOStreams.ErrOut, "tagmango-hooks crashed: %v\nPlease report this with the command you ran (without your API key).\n", r)
+			msg := redactKey(f, fmt.Sprint(r))
+			fmt.Fprintf(f.IOStreams.ErrOut, "tagmango-hooks crashed: %s\nPlease report this with the command you ran (without your API key).\n", msg)
 			code = cmdutil.ExitError
 		}
 	}()
@@ -62,4 +66,22 @@ func printError(f *cmdutil.Factory, cmd *cobra.Command, err error) {
 			fmt.Fprintln(errOut, "hint: check the key with `tagmango-hooks profile show`, or store a new one with `tagmango-hooks profile add NAME`")
 		}
 	}
+}
+
+// redactKey masks the API key in msg. It runs while recovering from a panic, so it
+// must not panic itself, even if resolving the settings is what panicked.
+func redactKey(f *cmdutil.Factory, msg string) string {
+	keys := []string{os.Getenv(config.EnvAPIKey)}
+	func() {
+		defer func() { _ = recover() }()
+		if s, err := f.Settings(); err == nil {
+			keys = append(keys, s.APIKey)
+		}
+	}()
+	for _, k := range keys {
+		if len(k) >= 8 {
+			msg = strings.ReplaceAll(msg, k, api.MaskKey(k))
+		}
+	}
+	return msg
 }

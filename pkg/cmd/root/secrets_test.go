@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/cmdtest"
+	"github.com/tagmango-hooks/tagmango-hooks/pkg/cmdutil"
+	"github.com/tagmango-hooks/tagmango-hooks/pkg/events"
 )
 
 // TestAPIKeyNeverLeaks runs the commands that touch the key through their success and
@@ -33,6 +35,8 @@ func TestAPIKeyNeverLeaks(t *testing.T) {
 		{cmdtest.Options{}, []string{"list", "-o", "yaml"}},
 		{cmdtest.Options{}, []string{"delete", "--url", hook, "--dry-run", "-v"}},
 		{cmdtest.Options{}, []string{"delete", "--url", hook, "-v"}},
+		{cmdtest.Options{}, []string{"listen", "--port", "0", "--timeout", "200ms", "-v", "--save", filepath.Join(e.Dir, "saved.jsonl"),
+			"--register", "--public-url", "https://tunnel.example.com", "--event", "course.completed.50"}},
 	}
 	for _, s := range steps {
 		res := e.RunWith(s.opts, s.args...)
@@ -102,5 +106,21 @@ func TestWritesRefuseSymlinks(t *testing.T) {
 	res = e.Run("register", "--url", "https://example.com/h", "--event", "user.deleted")
 	if res.Code != 1 || !strings.Contains(res.Stderr, "symbolic link") {
 		t.Errorf("exit %d stderr %s", res.Code, res.Stderr)
+	}
+}
+
+func TestPanicIsRecoveredWithoutTheKey(t *testing.T) {
+	e := cmdtest.New(t)
+	srv := cmdtest.NewAPIServer(t)
+	e.WithProfile(srv.URL)
+	inject := func(f *cmdutil.Factory) {
+		f.Catalog = func() (*events.Catalog, error) {
+			s, _ := f.Settings()
+			panic("catalog exploded while holding " + s.APIKey)
+		}
+	}
+	res := e.RunWith(cmdtest.Options{Factory: inject}, "register", "--url", "https://example.com/h", "--event", "user.deleted")
+	if res.Code != 1 || !strings.Contains(res.Stderr, "crashed: catalog exploded while holding tm_…") {
+		t.Errorf("exit %d stderr %q", res.Code, res.Stderr)
 	}
 }
