@@ -292,14 +292,10 @@ func forwardURL(s string) (string, error) {
 
 // unknownEvent is the exit-2 error for a name the catalog does not know.
 func unknownEvent(c *events.Catalog, flag, name string) error {
-	msg := fmt.Sprintf("%s: unknown event %q", flag, name)
 	if events.IsPattern(name) {
 		return cmdutil.Invalidf("%s: no catalog event matches the family %q; families are: %s", flag, name, strings.Join(c.Families(), ", "))
 	}
-	if s := c.Suggest(name); s != "" {
-		return cmdutil.Invalidf("%s; did you mean %q?", msg, s)
-	}
-	return cmdutil.Invalidf("%s; see `tagmango-hooks events` for the list", msg)
+	return cmdutil.Invalidf("%s: %s", flag, c.UnknownMessage(name))
 }
 
 // validateEvents checks every event name and family against the catalog.

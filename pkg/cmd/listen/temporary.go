@@ -121,15 +121,12 @@ func checkFilters(opts *ListenOptions, catalog *events.Catalog) error {
 	for _, name := range opts.RegisterEvents {
 		e, _ := catalog.Lookup(name)
 		for _, ff := range [][2]string{{"mango", opts.Filters.Mango}, {"course", opts.Filters.Course}, {"webinar", opts.Filters.Webinar}} {
-			if ff[1] != "" && ff[0] != e.Filter() {
-				if e.Filter() == "" {
-					return cmdutil.Invalidf("--%s does not apply to %s, which takes no filter: TagMango would ignore it", ff[0], name)
-				}
-				return cmdutil.Invalidf("--%s does not apply to %s (its filter is --%s): TagMango would ignore it and deliver the events of every %s", ff[0], name, e.Filter(), e.Filter())
+			if msg := e.FilterProblem(ff[0]); ff[1] != "" && msg != "" {
+				return cmdutil.Invalidf("%s", msg)
 			}
 		}
-		if e.Deprecated && e.Replacement() != "" {
-			fmt.Fprintf(opts.IO.ErrOut, "warning: %s is deprecated; use %s instead\n", name, e.Replacement())
+		if note := e.DeprecationNote(); note != "" {
+			fmt.Fprintf(opts.IO.ErrOut, "warning: %s\n", note)
 		}
 	}
 	if opts.Filters.Page != "" {

@@ -108,12 +108,7 @@ func validate(opts *RegisterOptions, catalog *events.Catalog, eventNames []strin
 	for _, name := range eventNames {
 		e, ok := catalog.Lookup(name)
 		if !ok {
-			msg := fmt.Sprintf("unknown event %q", name)
-			if s := catalog.Suggest(name); s != "" {
-				msg += fmt.Sprintf("; did you mean %q?", s)
-			} else {
-				msg += "; see `tagmango-hooks events` for the list"
-			}
+			msg := catalog.UnknownMessage(name)
 			if !opts.Force {
 				msg += " (--force sends it anyway)"
 			}
@@ -122,26 +117,18 @@ func validate(opts *RegisterOptions, catalog *events.Catalog, eventNames []strin
 			}
 			continue
 		}
-		if e.Deprecated {
-			msg := fmt.Sprintf("%s is deprecated", e.Type)
-			if r := e.Replacement(); r != "" {
-				msg += "; use " + r + " instead"
-			}
-			warnings = append(warnings, msg)
+		if note := e.DeprecationNote(); note != "" {
+			warnings = append(warnings, note)
 		}
 		for _, ff := range filterFlags(opts.Filters) {
 			flag, value := ff[0], ff[1]
-			if value == "" || flag == e.Filter() {
+			if value == "" {
 				continue
 			}
-			var msg string
-			if e.Filter() == "" {
-				msg = fmt.Sprintf("--%s does not apply to %s, which takes no filter: TagMango would ignore it. Remove it, or pass --force", flag, e.Type)
-			} else {
-				msg = fmt.Sprintf("--%s does not apply to %s (its filter is --%s): TagMango would ignore it and deliver the events of every %s. Use --%s, or pass --force", flag, e.Type, e.Filter(), e.Filter(), e.Filter())
-			}
-			if err := problem(msg); err != nil {
-				return nil, err
+			if msg := e.FilterProblem(flag); msg != "" {
+				if err := problem(msg + "; pass --force to send it anyway"); err != nil {
+					return nil, err
+				}
 			}
 		}
 	}

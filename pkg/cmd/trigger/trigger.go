@@ -161,7 +161,7 @@ func triggerRun(ctx context.Context, opts *TriggerOptions) error {
 	if err != nil {
 		return err
 	}
-	if d := shared.Deprecation(e); d != "" {
+	if d := e.DeprecationNote(); d != "" {
 		fmt.Fprintf(opts.IO.ErrOut, "warning: %s\n", d)
 	}
 

@@ -124,13 +124,7 @@ func fireRun(ctx context.Context, opts *FireOptions) error {
 	}
 	e, ok := catalog.Lookup(opts.Event)
 	if !ok {
-		msg := fmt.Sprintf("unknown event %q", opts.Event)
-		if s := catalog.Suggest(opts.Event); s != "" {
-			msg += fmt.Sprintf("; did you mean %q?", s)
-		} else {
-			msg += "; see `tagmango-hooks events` for the list"
-		}
-		return cmdutil.Invalidf("%s", msg)
+		return cmdutil.Invalidf("%s", catalog.UnknownMessage(opts.Event))
 	}
 	req := emulator.FireRequest{Event: e.Type, Mango: opts.Mango, Course: opts.Course, Webinar: opts.Webinar, Participants: opts.Participants}
 	key, id := entity(req)

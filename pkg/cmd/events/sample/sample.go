@@ -85,7 +85,7 @@ func sampleRun(opts *SampleOptions) error {
 	if err != nil {
 		return err
 	}
-	if d := shared.Deprecation(e); d != "" {
+	if d := e.DeprecationNote(); d != "" {
 		fmt.Fprintf(opts.IO.ErrOut, "warning: %s\n", d)
 	}
 	var p *sample.Payload

@@ -1,10 +1,8 @@
 // Package shared holds what the events, trigger and replay commands share: looking an
-// event up with a suggestion, and its deprecation warning.
+// event up with a suggestion, and applying --set.
 package shared
 
 import (
-	"fmt"
-
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/cmdutil"
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/events"
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/sample"
@@ -21,22 +19,7 @@ func Lookup(c *events.Catalog, name string) (*events.Event, error) {
 
 // UnknownEvent is the error for an event name the catalog does not have.
 func UnknownEvent(c *events.Catalog, name string) error {
-	if s := c.Suggest(name); s != "" {
-		return cmdutil.Invalidf("unknown event %q; did you mean %q?", name, s)
-	}
-	return cmdutil.Invalidf("unknown event %q; see `tagmango-hooks events` for the list", name)
-}
-
-// Deprecation says that e is deprecated and what replaces it; "" when it is not.
-func Deprecation(e *events.Event) string {
-	if !e.Deprecated {
-		return ""
-	}
-	msg := fmt.Sprintf("%s is deprecated", e.Type)
-	if r := e.Replacement(); r != "" {
-		msg += "; use " + r + " instead"
-	}
-	return msg
+	return cmdutil.Invalidf("%s", c.UnknownMessage(name))
 }
 
 // ApplySet applies one --set assignment; its errors are validation errors (exit 2)
