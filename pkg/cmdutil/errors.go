@@ -67,9 +67,6 @@ func Expectationf(format string, args ...any) error {
 // already explained itself on stderr.
 var ErrSilent = errors.New("silent error")
 
-// ErrSilentExpectation exits 3 without printing anything more.
-var ErrSilentExpectation = &ExpectationError{ErrSilent}
-
 // ErrCancel means the user interrupted the command: exit 130.
 var ErrCancel = errors.New("interrupted")
 

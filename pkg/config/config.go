@@ -112,23 +112,6 @@ func ParseFile(path string, data []byte) (*File, error) {
 	return cfg, nil
 }
 
-// Save writes the config file atomically, mode 0600 in a 0700 directory, under a lock.
-func Save(path string, cfg *File) error {
-	data, err := yaml.Marshal(cfg)
-	if err != nil {
-		return err
-	}
-	unlock, err := fsutil.Lock(path)
-	if err != nil {
-		return err
-	}
-	defer unlock()
-	if err := fsutil.WriteFileAtomic(path, data); err != nil {
-		return fmt.Errorf("writing the config file: %w", err)
-	}
-	return nil
-}
-
 // Update loads the config file, applies fn and saves the result, all under the lock,
 // so two `profile` commands at once do not lose each other's change.
 func Update(path string, warn io.Writer, fn func(*File) error) error {

@@ -95,9 +95,6 @@ func (t *Table) AddRow(cells ...string) {
 	t.rows = append(t.rows, row)
 }
 
-// Len is the number of rows added.
-func (t *Table) Len() int { return len(t.rows) }
-
 // Render writes the table.
 func (t *Table) Render() error {
 	if !t.tty {

@@ -4,6 +4,7 @@ package delete
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -265,7 +266,7 @@ func resolveTargets(opts *DeleteOptions, state *store.State, profile string) ([]
 			addURL(found.HookURL)
 			var others []string
 			for _, r := range byURL(found.HookURL) {
-				if r.ID != id && !contains(opts.IDs, r.ID) {
+				if r.ID != id && !slices.Contains(opts.IDs, r.ID) {
 					others = append(others, r.ID+" ("+r.Event+")")
 				}
 			}
@@ -300,15 +301,6 @@ func resolveTargets(opts *DeleteOptions, state *store.State, profile string) ([]
 		targets = append(targets, target{url: u, records: byURL(u)})
 	}
 	return targets, nil
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 func completeIDs(f *cmdutil.Factory) cobra.CompletionFunc {
