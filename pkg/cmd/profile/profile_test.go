@@ -205,3 +205,23 @@ func TestUnknownConfigKeyIsReported(t *testing.T) {
 		t.Errorf("exit %d stderr %s", res.Code, res.Stderr)
 	}
 }
+
+func TestProfileRemoveAsksOnTTY(t *testing.T) {
+	e := cmdtest.New(t)
+	e.WriteConfig("current-profile: a\nprofiles:\n  a:\n    api-key: tmk_aaaaaaaaaaaaaaaa\n")
+	tty := cmdtest.Options{StdinTTY: true, StderrTTY: true}
+	tty.Stdin = "n\n"
+	if res := e.RunWith(tty, "profile", "remove", "a"); res.Code != 1 || !strings.Contains(res.Stderr, "Remove profile a") || !strings.Contains(res.Stderr, "nothing was removed") {
+		t.Errorf("declined: exit %d %s", res.Code, res.Stderr)
+	}
+	if b, _ := os.ReadFile(e.ConfigPath); !strings.Contains(string(b), "tmk_aaaa") {
+		t.Errorf("declined but removed")
+	}
+	tty.Stdin = "y\n"
+	if res := e.RunWith(tty, "profile", "remove", "a"); res.Code != 0 {
+		t.Errorf("confirmed: exit %d %s", res.Code, res.Stderr)
+	}
+	if b, _ := os.ReadFile(e.ConfigPath); strings.Contains(string(b), "tmk_aaaa") {
+		t.Errorf("confirmed but kept: %s", b)
+	}
+}
