@@ -417,8 +417,9 @@ func skipString(b []byte, i int) int {
 	return i
 }
 
-// skipValue returns the index just past the value starting at b[i].
-func skipValue(b []byte, i int) int {
+// SkipValue returns the index just past the JSON value starting at b[i], for a
+// document that has already been validated (as Payload documents are).
+func SkipValue(b []byte, i int) int {
 	switch b[i] {
 	case '"':
 		return skipString(b, i)
@@ -464,7 +465,7 @@ func objectMembers(obj []byte) []Member {
 		name := unquote(obj[i:end])
 		i = skipSpace(obj, end) + 1 // past ':'
 		i = skipSpace(obj, i)
-		vend := skipValue(obj, i)
+		vend := SkipValue(obj, i)
 		out = append(out, Member{Name: name, Kind: kindOf(obj[i]), Raw: obj[i:vend]})
 		i = skipSpace(obj, vend)
 		if i < len(obj) && obj[i] == ',' {
@@ -482,7 +483,7 @@ func arrayElements(arr []byte) [][]byte {
 		if i >= len(arr) || arr[i] == ']' {
 			return out
 		}
-		end := skipValue(arr, i)
+		end := SkipValue(arr, i)
 		out = append(out, arr[i:end])
 		i = skipSpace(arr, end)
 		if i < len(arr) && arr[i] == ',' {

@@ -6,6 +6,8 @@ package listen
 // json.Indent does not do (it leaves DEL, C1 controls and bidi overrides raw) and
 // the colouring libraries leave to encoding/json.
 
+import "github.com/tagmango-hooks/tagmango-hooks/pkg/events"
+
 // SGR colours.
 const (
 	sgrReset  = "\x1b[0m"
@@ -73,7 +75,7 @@ func (p jsonPrinter) value(b, doc []byte, i, depth int) ([]byte, int) {
 	switch doc[i] {
 	case '{', '[':
 		if depth >= maxIndentDepth {
-			end := endOfValue(doc, i)
+			end := events.SkipValue(doc, i)
 			return appendSafeJSON(b, doc[i:end]), end
 		}
 		open, close := doc[i], byte('}')
@@ -88,7 +90,7 @@ func (p jsonPrinter) value(b, doc []byte, i, depth int) ([]byte, int) {
 		for {
 			b = p.newline(b, depth+1)
 			if open == '{' {
-				end := endOfString(doc, i)
+				end := events.SkipValue(doc, i)
 				b = p.str(b, sgrKey, doc[i:end])
 				b = append(b, ':', ' ')
 				i = skipWS(doc, end)
@@ -105,7 +107,7 @@ func (p jsonPrinter) value(b, doc []byte, i, depth int) ([]byte, int) {
 			return append(b, close), i + 1
 		}
 	case '"':
-		end := endOfString(doc, i)
+		end := events.SkipValue(doc, i)
 		return p.str(b, sgrGreen, doc[i:end]), end
 	case 't':
 		return p.paint(b, sgrYellow, doc[i:i+4]), i + 4
@@ -135,37 +137,4 @@ func (p jsonPrinter) str(b []byte, sgr string, lit []byte) []byte {
 		b = append(b, sgrReset...)
 	}
 	return b
-}
-
-func endOfString(doc []byte, i int) int {
-	for i++; i < len(doc); i++ {
-		switch doc[i] {
-		case '\\':
-			i++
-		case '"':
-			return i + 1
-		}
-	}
-	return i
-}
-
-// endOfValue returns the index just past the array or object starting at doc[i].
-func endOfValue(doc []byte, i int) int {
-	depth := 0
-	for i < len(doc) {
-		switch doc[i] {
-		case '"':
-			i = endOfString(doc, i)
-			continue
-		case '{', '[':
-			depth++
-		case '}', ']':
-			depth--
-			if depth == 0 {
-				return i + 1
-			}
-		}
-		i++
-	}
-	return i
 }
