@@ -307,6 +307,16 @@ func TestChecksAndDuplicates(t *testing.T) {
 	}
 }
 
+func TestReadyURLShowsTheHostAsGiven(t *testing.T) {
+	c := newCollector()
+	rn := start(t, Config{Host: "localhost", Path: "/hooks"}, c)
+	port := rn.eng.ln.Addr().(*net.TCPAddr).Port
+	want := fmt.Sprintf("http://localhost:%d/hooks", port)
+	if r := next[*Ready](t, c); r.URL != want || rn.eng.URL() != want {
+		t.Errorf("ready %q, URL %q; want %q", r.URL, rn.eng.URL(), want)
+	}
+}
+
 func TestDuplicateWindowIsBounded(t *testing.T) {
 	d := newDedupe(3)
 	for i, body := range []string{"a", "b", "c", "a", "d", "a", "e", "b"} {
