@@ -132,8 +132,11 @@ type Summary struct {
 	Deliveries int
 	// ByEvent counts them by detected event.
 	ByEvent map[string]int
-	// Duplicates counts deliveries whose body was seen before.
+	// Duplicates counts deliveries whose body was seen before (repeats aside).
 	Duplicates int
+	// Repeats counts deliveries whose body was seen before as often as the catalog
+	// says the event sends it (webinar.reminder.all: 3 times).
+	Repeats int
 	// WithWarnings counts deliveries with failed checks (duplicates aside).
 	WithWarnings int
 	// ForwardFailures counts forwards without a 2xx answer.
@@ -817,9 +820,8 @@ func (e *Engine) handleDelivery(d *Delivery) {
 			failedChecks = 1
 			warnings = append(warnings, "the body is not JSON")
 		}
-		if prev := e.dup.seen(d.Body, d.Seq); prev != 0 {
-			d.DuplicateOf = prev
-			warnings = append(warnings, "duplicate of #"+strconv.FormatInt(prev, 10)+" (identical body)")
+		if first, nth := e.dup.seen(d.Body, d.Seq); first != 0 {
+			e.repeatOrDuplicate(d, first, nth, &warnings)
 		}
 	}
 	if warnings == nil {
@@ -834,6 +836,9 @@ func (e *Engine) handleDelivery(d *Delivery) {
 		e.summary.ByEvent[d.Event]++
 		if d.DuplicateOf != 0 {
 			e.summary.Duplicates++
+		}
+		if d.RepeatOf != 0 {
+			e.summary.Repeats++
 		}
 		if failedChecks > 0 {
 			e.summary.WithWarnings++
@@ -851,6 +856,24 @@ func (e *Engine) handleDelivery(d *Delivery) {
 			e.signalStop()
 		}
 	}
+}
+
+// repeatOrDuplicate tells the nth delivery of a body first seen as #first: a repeat
+// while the catalog says the event is sent that many times with the same body
+// (webinar.reminder.all's reminders), a duplicate beyond.
+func (e *Engine) repeatOrDuplicate(d *Delivery, first, nth int64, warnings *[]string) {
+	event, sends := e.cfg.Matcher.IdenticalSends(d.Candidates)
+	if nth <= int64(sends) {
+		d.RepeatOf = first
+		d.Notes = []string{fmt.Sprintf("round %d of %d: same body as #%d (%s is sent %d times)", nth, sends, first, event, sends)}
+		return
+	}
+	msg := "duplicate of #" + strconv.FormatInt(first, 10) + " (identical body)"
+	if sends > 1 {
+		msg += fmt.Sprintf("; more than the %d sends of %s", sends, event)
+	}
+	d.DuplicateOf = first
+	*warnings = append(*warnings, msg)
 }
 
 // noticeWriter turns net/http's log lines (bad requests, TLS noise) into notices.

@@ -454,3 +454,33 @@ func TestListenReadyLineShowsTheHostAsGiven(t *testing.T) {
 		t.Errorf("exit %d\n%s", res.Code, res.Stderr)
 	}
 }
+
+func TestListenRemindersAreRepeats(t *testing.T) {
+	env := cmdtest.New(t)
+	s := startListen(t, env, "--json", "--count", "4")
+	for range 4 {
+		if st := post(t, s.url+"webinar.reminder.all", reminderPayload); st != 200 {
+			t.Fatalf("status %d", st)
+		}
+	}
+	res := s.wait(t, env)
+	lines := jsonLines(t, res.Stdout)
+	if res.Code != 0 || len(lines) != 4 {
+		t.Fatalf("exit %d, %d lines\n%s", res.Code, len(lines), res.Stderr)
+	}
+	for i, want := range []struct {
+		repeatOf, duplicateOf any
+		notes, warnings       int
+	}{{nil, nil, 0, 0}, {float64(1), nil, 1, 0}, {float64(1), nil, 1, 0}, {nil, float64(1), 0, 1}} {
+		l := lines[i]
+		if l["repeatOf"] != want.repeatOf || l["duplicateOf"] != want.duplicateOf || len(l["notes"].([]any)) != want.notes || len(l["warnings"].([]any)) != want.warnings {
+			t.Errorf("line %d: repeatOf %v duplicateOf %v notes %v warnings %v", i+1, l["repeatOf"], l["duplicateOf"], l["notes"], l["warnings"])
+		}
+	}
+	if n := lines[2]["notes"].([]any); len(n) == 1 && n[0] != "round 3 of 3: same body as #1 (webinar.reminder.all is sent 3 times)" {
+		t.Errorf("note %q", n[0])
+	}
+	if !strings.Contains(res.Stderr, "  duplicates: 1 · with warnings: 0 · forward failures: 0 · repeats: 2\n") {
+		t.Errorf("stderr:\n%s", res.Stderr)
+	}
+}
