@@ -94,9 +94,12 @@ else from the payload's shape; events that share a shape are shown as their fami
 
 Each delivery is checked against the catalog: missing fields, fields of the wrong JSON
 type, and bodies identical to an earlier one (TagMango asks receivers to be idempotent).
+An event TagMango sends several times with the same body (webinar.reminder.all: at each
+of its three reminders) shows up to that many identical bodies as repeats, with a note.
 
 --json prints one JSON object per line on stdout (seq, receivedAt, event, candidates,
-method, path, headers, body, warnings, duplicateOf); everything else goes to stderr.
+method, path, headers, body, warnings, notes, repeatOf, duplicateOf); everything else
+goes to stderr.
 --save FILE appends the same lines to FILE, for replay.
 
 --forward-to relays each delivery to your handler and answers TagMango with its status
