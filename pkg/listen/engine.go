@@ -868,9 +868,10 @@ func (e *Engine) repeatOrDuplicate(d *Delivery, first, nth int64, warnings *[]st
 		d.Notes = []string{fmt.Sprintf("round %d of %d: same body as #%d (%s is sent %d times)", nth, sends, first, event, sends)}
 		return
 	}
+	// One concatenation: a burst of duplicates costs one allocation each.
 	msg := "duplicate of #" + strconv.FormatInt(first, 10) + " (identical body)"
 	if sends > 1 {
-		msg += fmt.Sprintf("; more than the %d sends of %s", sends, event)
+		msg = "duplicate of #" + strconv.FormatInt(first, 10) + " (identical body); more than the " + strconv.Itoa(sends) + " sends of " + event
 	}
 	d.DuplicateOf = first
 	*warnings = append(*warnings, msg)
