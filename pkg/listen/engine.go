@@ -91,7 +91,8 @@ type Config struct {
 	ForwardTimeout time.Duration
 	// ForwardBodyLimit is how much of a forward answer is kept for display.
 	ForwardBodyLimit int
-	// Transport carries forwards; nil means a clone of http.DefaultTransport.
+	// Transport carries forwards; nil means a clone of http.DefaultTransport that
+	// takes answer headers of at most 64 KiB.
 	Transport http.RoundTripper
 	// Events selects deliveries whose candidates include one of these names or
 	// families; the others are answered but neither forwarded, shown nor counted.
