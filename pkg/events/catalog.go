@@ -39,7 +39,10 @@ type Event struct {
 	Notes              []string        `json:"notes"`
 	DistinguishingKeys []string        `json:"distinguishing_keys_inferred"`
 	Source             string          `json:"source"`
-	replacement        string
+	// IdenticalSends is how many times TagMango sends one body of the event (see
+	// Sends); 0 when the catalog does not say.
+	IdenticalSends int `json:"identical_sends,omitempty"`
+	replacement    string
 }
 
 // Filter is the entity filter the event documents ("mango", "course", "webinar"), or ""

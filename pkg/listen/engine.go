@@ -72,8 +72,14 @@ type Config struct {
 	Port int
 	// Path is the path deliveries are accepted on, and below; 404 elsewhere.
 	Path string
-	// MaxBody bounds a body; larger ones are answered 413.
+	// MaxBody bounds a body; larger ones are answered 413. At most MaxBodyLimit.
 	MaxBody int64
+	// MaxConnections bounds the connections served at once (DefaultMaxConnections).
+	MaxConnections int
+	// InFlightBytes bounds the bytes of requests being read or relayed across
+	// handlers (headers and bodies); a request that finds it spent is answered 503.
+	// Zero means DefaultInFlightBytes, and it is never less than twice MaxBody.
+	InFlightBytes int64
 	// Status is the answer to a delivery that is not forwarded; 0 means 200.
 	Status int
 	// RequireHeader, when set, answers 401 to deliveries without that header value.
@@ -85,7 +91,8 @@ type Config struct {
 	ForwardTimeout time.Duration
 	// ForwardBodyLimit is how much of a forward answer is kept for display.
 	ForwardBodyLimit int
-	// Transport carries forwards; nil means a clone of http.DefaultTransport.
+	// Transport carries forwards; nil means a clone of http.DefaultTransport that
+	// takes answer headers of at most 64 KiB.
 	Transport http.RoundTripper
 	// Events selects deliveries whose candidates include one of these names or
 	// families; the others are answered but neither forwarded, shown nor counted.
@@ -126,8 +133,11 @@ type Summary struct {
 	Deliveries int
 	// ByEvent counts them by detected event.
 	ByEvent map[string]int
-	// Duplicates counts deliveries whose body was seen before.
+	// Duplicates counts deliveries whose body was seen before (repeats aside).
 	Duplicates int
+	// Repeats counts deliveries whose body was seen before as often as the catalog
+	// says the event sends it (webinar.reminder.all: 3 times).
+	Repeats int
 	// WithWarnings counts deliveries with failed checks (duplicates aside).
 	WithWarnings int
 	// ForwardFailures counts forwards without a 2xx answer.
@@ -160,6 +170,11 @@ type Engine struct {
 	stopping atomic.Bool
 	// reqWant is the hash of the required header value.
 	reqWant [32]byte
+	// inflight holds the bytes of requests being handled (see Config.InFlightBytes).
+	inflight budget
+	// hopID marks the requests this engine forwards (hopHeader); a request that
+	// carries it came back: a loop. "" without routes.
+	hopID string
 
 	// Owned by the processing goroutine.
 	summary Summary
@@ -199,6 +214,16 @@ func New(cfg Config, r Renderer) (*Engine, error) {
 	if cfg.MaxBody <= 0 {
 		cfg.MaxBody = DefaultMaxBody
 	}
+	if cfg.MaxBody > MaxBodyLimit {
+		return nil, fmt.Errorf("invalid max body %s: at most %s", FormatSize(cfg.MaxBody), FormatSize(MaxBodyLimit))
+	}
+	if cfg.MaxConnections <= 0 {
+		cfg.MaxConnections = DefaultMaxConnections
+	}
+	if cfg.InFlightBytes <= 0 {
+		cfg.InFlightBytes = DefaultInFlightBytes
+	}
+	cfg.InFlightBytes = max(cfg.InFlightBytes, 2*cfg.MaxBody)
 	if cfg.Status == 0 {
 		cfg.Status = http.StatusOK
 	}
@@ -257,11 +282,13 @@ func New(cfg Config, r Renderer) (*Engine, error) {
 	if e.now == nil {
 		e.now = time.Now
 	}
+	e.inflight.max = cfg.InFlightBytes
 	if cfg.RequireHeader != nil {
 		e.reqWant = sha256.Sum256([]byte(cfg.RequireHeader.Value))
 	}
 	if len(cfg.Routes) > 0 {
 		e.client = newForwardClient(cfg.Transport)
+		e.hopID = newHopID()
 	}
 	return e, nil
 }
@@ -297,9 +324,19 @@ func (e *Engine) Listen(ctx context.Context) error {
 		}
 		return fmt.Errorf("cannot listen on %s: %w", addr, err)
 	}
-	e.ln = ln
-	path := e.cfg.Path
-	e.url = "http://" + ln.Addr().String() + path
+	bound, _ := ln.Addr().(*net.TCPAddr)
+	if bound == nil {
+		_ = ln.Close()
+		return fmt.Errorf("cannot listen on %s: not a TCP address", addr)
+	}
+	if err := e.checkLoops(bound); err != nil {
+		_ = ln.Close()
+		return err
+	}
+	e.ln = newLimitListener(ln, e.cfg.MaxConnections)
+	// The host as given ("0.0.0.0", "localhost"), not as the socket reports it
+	// ("[::]"), with the port actually bound.
+	e.url = "http://" + net.JoinHostPort(e.cfg.Host, strconv.Itoa(bound.Port)) + e.cfg.Path
 	return nil
 }
 
@@ -418,6 +455,10 @@ func (e *Engine) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		e.refuse(w, r, http.StatusMethodNotAllowed, "method not allowed: deliveries are POSTed")
 		return
 	}
+	if e.hopID != "" && e.looped(r.Header) {
+		e.refuse(w, r, http.StatusLoopDetected, "loop detected: this request was forwarded by this listen (--forward-to leads back to it): not forwarded again")
+		return
+	}
 	if e.stopping.Load() {
 		// After --count: better a retry later than an answer nobody will see.
 		w.Header().Set("Retry-After", "10")
@@ -425,15 +466,27 @@ func (e *Engine) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		e.refuse(w, r, http.StatusServiceUnavailable, "listen is stopping")
 		return
 	}
+	// What this request holds counts against the in-flight budget until its answer
+	// is out; the queue counts it again while it waits there.
+	held := requestSize(r)
+	if !e.inflight.reserve(held) {
+		e.busy(w, r)
+		return
+	}
+	defer e.inflight.releaseAt(&held)
 
 	d := &Delivery{Method: r.Method, Path: r.RequestURI, Header: r.Header, Size: r.ContentLength}
-	body, tooLarge, err := e.readBody(r)
+	body, tooLarge, err := e.readBody(r, &held)
 	d.ReceivedAt = e.now()
+	if errors.Is(err, errBusy) {
+		e.busy(w, r)
+		return
+	}
 	if err != nil {
 		// Never 200 for a body that did not come whole: the sender must retry. (A
 		// handler that writes nothing would have net/http answer 200.)
 		status, msg := e.incompleteBody(r, len(body), err)
-		e.q.push(&Notice{Time: d.ReceivedAt, Method: r.Method, Path: d.Path, Status: status, Message: msg}, 0)
+		e.notice(&Notice{Time: d.ReceivedAt, Method: r.Method, Path: d.Path, Status: status, Message: msg})
 		w.Header().Set("Connection", "close")
 		http.Error(w, msg, status)
 		return
@@ -441,13 +494,13 @@ func (e *Engine) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if tooLarge {
 		d.Status, d.Rejected = http.StatusRequestEntityTooLarge, true
 		d.rejection = fmt.Sprintf("body larger than --max-body (%s): answered 413 without reading it", FormatSize(e.cfg.MaxBody))
-		e.q.push(d, 0)
+		e.q.push(d, held)
 		w.Header().Set("Connection", "close")
 		http.Error(w, fmt.Sprintf("body larger than %d bytes", e.cfg.MaxBody), d.Status)
 		return
 	}
 	d.Body, d.Size = body, int64(len(body))
-	size := int64(len(body)) + 512
+	size := held
 
 	if rh := e.cfg.RequireHeader; rh != nil {
 		vals, present := r.Header[http.CanonicalHeaderKey(rh.Name)]
@@ -481,31 +534,73 @@ func (e *Engine) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	d.ForwardTo = route.URL
 	e.q.push(d, size)
 	res := e.forward(w, r, d, route)
-	e.q.push(res, int64(len(res.Body)))
+	e.q.push(res, forwardResultSize(res))
 }
 
-// readBody reads at most MaxBody bytes; tooLarge reports a body beyond that. On an
-// error, body is what came before it.
-func (e *Engine) readBody(r *http.Request) (body []byte, tooLarge bool, err error) {
-	max := e.cfg.MaxBody
-	if r.ContentLength > max {
+// errBusy is readBody's answer when the in-flight budget cannot hold the body.
+var errBusy = errors.New("the in-flight budget is spent")
+
+// busy answers 503 to a request the in-flight budget cannot hold: many large or slow
+// requests are being read at once. The sender may retry; nothing was recorded.
+func (e *Engine) busy(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Retry-After", "5")
+	w.Header().Set("Connection", "close")
+	e.refuse(w, r, http.StatusServiceUnavailable, fmt.Sprintf("busy: requests being read hold %s already (at most %s at once): answered 503, not recorded; the sender may retry", FormatSize(e.inflight.used.Load()), FormatSize(e.inflight.max)))
+}
+
+// readBody reads at most MaxBody bytes. The buffer grows as bytes come — a
+// Content-Length is a claim, not bytes — and every growth is reserved in the
+// in-flight budget and added to *held. tooLarge reports a body beyond MaxBody; on an
+// error, body is what came before it (errBusy: the budget cannot hold more).
+func (e *Engine) readBody(r *http.Request, held *int64) (body []byte, tooLarge bool, err error) {
+	limit := e.cfg.MaxBody
+	if r.ContentLength > limit {
 		return nil, true, nil
 	}
-	if r.ContentLength >= 0 {
-		body = make([]byte, r.ContentLength)
-		if n, err := io.ReadFull(r.Body, body); err != nil {
-			return body[:n], false, err
+	known := r.ContentLength >= 0
+	// Without a length, read one byte more than allowed to tell a body too large.
+	want := limit + 1
+	size := min(want, 512)
+	if known {
+		want = r.ContentLength
+		size = min(want, bodyChunk)
+	}
+	if size == 0 {
+		return []byte{}, false, nil
+	}
+	if !e.inflight.reserve(size) {
+		return nil, false, errBusy
+	}
+	*held += size
+	buf := make([]byte, size)
+	n := 0
+	for int64(n) < want {
+		if n == len(buf) {
+			grow := min(int64(len(buf)), want-int64(n))
+			if !e.inflight.reserve(grow) {
+				return buf[:n], false, errBusy
+			}
+			*held += grow
+			nb := make([]byte, int64(len(buf))+grow)
+			copy(nb, buf[:n])
+			buf = nb
 		}
-		return body, false, nil
+		m, err := r.Body.Read(buf[n:])
+		n += m
+		if err == io.EOF {
+			if known && int64(n) < want {
+				return buf[:n], false, io.ErrUnexpectedEOF
+			}
+			break
+		}
+		if err != nil {
+			return buf[:n], false, err
+		}
 	}
-	body, err = io.ReadAll(io.LimitReader(r.Body, max+1))
-	if err != nil {
-		return body, false, err
-	}
-	if int64(len(body)) > max {
+	if int64(n) > limit {
 		return nil, true, nil
 	}
-	return body, false, nil
+	return buf[:n], false, nil
 }
 
 // incompleteBody says in plain words why a body did not come whole, and the status
@@ -539,9 +634,12 @@ func formatTimeout(d time.Duration) string {
 }
 
 func (e *Engine) refuse(w http.ResponseWriter, r *http.Request, status int, msg string) {
-	e.q.push(&Notice{Time: e.now(), Method: r.Method, Path: r.URL.RequestURI(), Status: status, Message: msg}, 0)
+	e.notice(&Notice{Time: e.now(), Method: r.Method, Path: r.URL.RequestURI(), Status: status, Message: msg})
 	http.Error(w, msg, status)
 }
+
+// notice queues n, counting what it holds.
+func (e *Engine) notice(n *Notice) { e.q.push(n, noticeSize(n)) }
 
 // detect fills in the detection, once.
 func (e *Engine) detect(d *Delivery) {
@@ -723,9 +821,8 @@ func (e *Engine) handleDelivery(d *Delivery) {
 			failedChecks = 1
 			warnings = append(warnings, "the body is not JSON")
 		}
-		if prev := e.dup.seen(d.Body, d.Seq); prev != 0 {
-			d.DuplicateOf = prev
-			warnings = append(warnings, "duplicate of #"+strconv.FormatInt(prev, 10)+" (identical body)")
+		if first, nth := e.dup.seen(d.Body, d.Seq); first != 0 {
+			e.repeatOrDuplicate(d, first, nth, &warnings)
 		}
 	}
 	if warnings == nil {
@@ -740,6 +837,9 @@ func (e *Engine) handleDelivery(d *Delivery) {
 		e.summary.ByEvent[d.Event]++
 		if d.DuplicateOf != 0 {
 			e.summary.Duplicates++
+		}
+		if d.RepeatOf != 0 {
+			e.summary.Repeats++
 		}
 		if failedChecks > 0 {
 			e.summary.WithWarnings++
@@ -759,10 +859,29 @@ func (e *Engine) handleDelivery(d *Delivery) {
 	}
 }
 
+// repeatOrDuplicate tells the nth delivery of a body first seen as #first: a repeat
+// while the catalog says the event is sent that many times with the same body
+// (webinar.reminder.all's reminders), a duplicate beyond.
+func (e *Engine) repeatOrDuplicate(d *Delivery, first, nth int64, warnings *[]string) {
+	event, sends := e.cfg.Matcher.IdenticalSends(d.Candidates)
+	if nth <= int64(sends) {
+		d.RepeatOf = first
+		d.Notes = []string{fmt.Sprintf("round %d of %d: same body as #%d (%s is sent %d times)", nth, sends, first, event, sends)}
+		return
+	}
+	// One concatenation: a burst of duplicates costs one allocation each.
+	msg := "duplicate of #" + strconv.FormatInt(first, 10) + " (identical body)"
+	if sends > 1 {
+		msg = "duplicate of #" + strconv.FormatInt(first, 10) + " (identical body); more than the " + strconv.Itoa(sends) + " sends of " + event
+	}
+	d.DuplicateOf = first
+	*warnings = append(*warnings, msg)
+}
+
 // noticeWriter turns net/http's log lines (bad requests, TLS noise) into notices.
 type noticeWriter struct{ e *Engine }
 
 func (w noticeWriter) Write(p []byte) (int, error) {
-	w.e.q.push(&Notice{Time: w.e.now(), Message: strings.TrimSpace(string(p))}, 0)
+	w.e.notice(&Notice{Time: w.e.now(), Message: strings.TrimSpace(string(p))})
 	return len(p), nil
 }

@@ -307,15 +307,72 @@ func TestChecksAndDuplicates(t *testing.T) {
 	}
 }
 
+func TestRemindersRepeatBeforeTheyDuplicate(t *testing.T) {
+	c := newCollector()
+	rn := start(t, Config{}, c)
+	next[*Ready](t, c)
+	// webinar.reminder.all sends one body three times (1 day, 30 and 15 minutes
+	// before): by the path, and by the payload's shape (its family).
+	for _, path := range []string{"/webinar.reminder.all", "/", "/", "/", "/course.completed.50", "/course.completed.50"} {
+		body := reminderPayload
+		if strings.HasPrefix(path, "/course") {
+			body = coursePayload
+		}
+		if a := rn.post(t, path, body, nil); a.status != 200 {
+			t.Fatalf("%s: %d", path, a.status)
+		}
+	}
+	type want struct {
+		repeatOf, duplicateOf int64
+		notes, warnings       []string
+	}
+	for i, w := range []want{
+		{},
+		{repeatOf: 1, notes: []string{"round 2 of 3: same body as #1 (webinar.reminder.all is sent 3 times)"}},
+		{repeatOf: 1, notes: []string{"round 3 of 3: same body as #1 (webinar.reminder.all is sent 3 times)"}},
+		{duplicateOf: 1, warnings: []string{"duplicate of #1 (identical body); more than the 3 sends of webinar.reminder.all"}},
+		{},
+		// An event sent once: the second is a duplicate, as before.
+		{duplicateOf: 5, warnings: []string{"duplicate of #5 (identical body)"}},
+	} {
+		d := next[*Delivery](t, c)
+		if d.RepeatOf != w.repeatOf || d.DuplicateOf != w.duplicateOf || !slices.Equal(d.Notes, w.notes) || !slices.Equal(d.Warnings, append([]string{}, w.warnings...)) {
+			t.Errorf("#%d: repeatOf %d duplicateOf %d notes %q warnings %q; want %+v", i+1, d.RepeatOf, d.DuplicateOf, d.Notes, d.Warnings, w)
+		}
+	}
+	s := rn.stop(t)
+	if s.Deliveries != 6 || s.Repeats != 2 || s.Duplicates != 2 || s.WithWarnings != 0 {
+		t.Errorf("summary %+v", s)
+	}
+	var b strings.Builder
+	_ = WriteSummary(&b, s)
+	if !strings.Contains(b.String(), "  duplicates: 2 · with warnings: 0 · forward failures: 0 · repeats: 2\n") {
+		t.Errorf("summary:\n%s", b.String())
+	}
+}
+
+func TestReadyURLShowsTheHostAsGiven(t *testing.T) {
+	c := newCollector()
+	rn := start(t, Config{Host: "localhost", Path: "/hooks"}, c)
+	port := rn.eng.ln.Addr().(*net.TCPAddr).Port
+	want := fmt.Sprintf("http://localhost:%d/hooks", port)
+	if r := next[*Ready](t, c); r.URL != want || rn.eng.URL() != want {
+		t.Errorf("ready %q, URL %q; want %q", r.URL, rn.eng.URL(), want)
+	}
+}
+
 func TestDuplicateWindowIsBounded(t *testing.T) {
 	d := newDedupe(3)
 	for i, body := range []string{"a", "b", "c", "a", "d", "a", "e", "b"} {
-		got := d.seen([]byte(body), int64(i+1))
-		// "a" at #4 repeats #1; "d" then evicts the oldest body, "a", so #6 is new again;
-		// "b" was evicted by "e" before #8.
-		want := map[int]int64{3: 1}[i]
-		if got != want {
-			t.Errorf("%s at #%d: duplicate of %d, want %d", body, i+1, got, want)
+		got, nth := d.seen([]byte(body), int64(i+1))
+		// "a" at #4 repeats #1 (its second sighting); "d" then evicts the oldest body,
+		// "a", so #6 is new again; "b" was evicted by "e" before #8.
+		want, wantNth := map[int]int64{3: 1}[i], map[int]int64{3: 2}[i]
+		if wantNth == 0 {
+			wantNth = 1
+		}
+		if got != want || nth != wantNth {
+			t.Errorf("%s at #%d: duplicate of %d (sighting %d), want %d (%d)", body, i+1, got, nth, want, wantNth)
 		}
 	}
 	if len(d.first) != 3 || len(d.ring) != 3 {

@@ -69,8 +69,15 @@ type Delivery struct {
 	IsJSON bool
 	// Warnings are the checks that failed, then "duplicate of #N"; never nil.
 	Warnings []string
-	// DuplicateOf is the seq of an earlier delivery with the same body, 0 when none.
+	// DuplicateOf is the seq of an earlier delivery with the same body, 0 when none
+	// (or when it is a repeat).
 	DuplicateOf int64
+	// RepeatOf is the seq of the first delivery with the same body when the event is
+	// sent several times with it (the catalog's identical sends), 0 otherwise.
+	RepeatOf int64
+	// Notes say what is worth knowing but not wrong ("round 2 of 3: same body as
+	// #1 …"); nil when none.
+	Notes []string
 
 	payload  *events.Payload
 	detected bool

@@ -15,9 +15,14 @@ import (
 	"time"
 )
 
+// maxForwardHeaderBytes bounds the header of a handler's answer: each forward result
+// keeps it until rendered.
+const maxForwardHeaderBytes = 64 << 10
+
 func newForwardClient(rt http.RoundTripper) *http.Client {
 	if rt == nil {
 		t := http.DefaultTransport.(*http.Transport).Clone()
+		t.MaxResponseHeaderBytes = maxForwardHeaderBytes
 		// A fan-out burst is relayed over as many connections as it arrives on.
 		t.MaxIdleConnsPerHost = 256
 		// Relay the answer as it is: no Accept-Encoding added, nothing decompressed.
@@ -67,6 +72,8 @@ func (e *Engine) forward(w http.ResponseWriter, r *http.Request, d *Delivery, rt
 		return e.forwardFailed(w, res, err, http.StatusBadGateway, "invalid forward URL: "+err.Error())
 	}
 	req.Header = withoutHopHeaders(r.Header)
+	// Ours after any other listen's (a chain), so that a loop is seen (looped).
+	req.Header[HopHeader] = append(req.Header[HopHeader], e.hopID)
 	if _, ok := req.Header["User-Agent"]; !ok {
 		req.Header["User-Agent"] = []string{""} // Go would add its own
 	}
@@ -133,6 +140,9 @@ func explainForward(ctx, reqCtx context.Context, err error, target string, timeo
 		return http.StatusBadGateway, "nothing is listening on " + hostport + " — is your server running?"
 	case errors.As(err, &dnsErr):
 		return http.StatusBadGateway, "cannot resolve " + dnsErr.Name + ": " + dnsErr.Err
+	case strings.Contains(err.Error(), "server response headers exceeded"):
+		// net/http's error for MaxResponseHeaderBytes has no sentinel.
+		return http.StatusBadGateway, fmt.Sprintf("%s answered with headers larger than %s: not relayed", hostport, FormatSize(maxForwardHeaderBytes))
 	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
 		return http.StatusBadGateway, hostport + " closed the connection without answering"
 	}

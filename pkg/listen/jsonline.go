@@ -15,7 +15,9 @@ import (
 // event (string), candidates (array of strings), method, path (strings), headers
 // (object of strings; repeated headers joined with ", "), body (the JSON value, or a
 // string when the body is not JSON or nests as deep as events.MaxDepth), warnings
-// (array of strings) and duplicateOf (the earlier seq, or null). A JSON body is
+// (array of strings), notes (array of strings: what is not wrong but worth knowing),
+// repeatOf (the seq of the first of identical sends the catalog expects, or null) and
+// duplicateOf (the earlier seq, or null). A JSON body is
 // written on one line as the same value; strings anywhere are escaped so that the
 // line is safe on a terminal.
 func AppendJSONLine(b []byte, d *Delivery) []byte {
@@ -48,6 +50,10 @@ func AppendJSONLine(b []byte, d *Delivery) []byte {
 	}
 	b = append(b, `,"warnings":`...)
 	b = appendStrings(b, d.Warnings)
+	b = append(b, `,"notes":`...)
+	b = appendStrings(b, d.Notes)
+	b = append(b, `,"repeatOf":`...)
+	b = appendSeqOrNull(b, d.RepeatOf)
 	b = append(b, `,"duplicateOf":`...)
 	if d.DuplicateOf == 0 {
 		b = append(b, "null"...)
@@ -55,6 +61,13 @@ func AppendJSONLine(b []byte, d *Delivery) []byte {
 		b = strconv.AppendInt(b, d.DuplicateOf, 10)
 	}
 	return append(b, "}\n"...)
+}
+
+func appendSeqOrNull(b []byte, seq int64) []byte {
+	if seq == 0 {
+		return append(b, "null"...)
+	}
+	return strconv.AppendInt(b, seq, 10)
 }
 
 func appendStrings(b []byte, ss []string) []byte {

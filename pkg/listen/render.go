@@ -177,6 +177,11 @@ func (p *Pretty) delivery(b []byte, d *Delivery) []byte {
 		b = append(b, '\n')
 		b = appendRawBody(b, d.Body, "  ")
 	}
+	for _, n := range d.Notes {
+		b = append(b, "  "...)
+		b = p.paint(b, sgrDim, "note: "+Sanitize(n))
+		b = append(b, '\n')
+	}
 	for _, w := range d.Warnings {
 		b = append(b, "  "...)
 		b = p.paint(b, sgrYellow, "⚠ "+Sanitize(w))

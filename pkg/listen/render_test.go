@@ -165,24 +165,27 @@ func TestJSONLineShape(t *testing.T) {
 	text.Warnings = []string{"the body is not JSON"}
 	pretty := delivery(t, 9, "/", "{\n  \"name\": \"x\u2028y\",\n  \"n\": [1, 2]\n}\n", nil)
 	unknown := delivery(t, 10, "/", `{}`, nil)
+	repeat := delivery(t, 11, "/", reminderPayload, nil)
+	repeat.RepeatOf = 3
+	repeat.Notes = []string{"round 2 of 3: same body as #3 (webinar.reminder.all is sent 3 times)"}
 
 	var out, errOut bytes.Buffer
 	j := NewJSONLines(&out, &errOut)
-	for _, e := range []Entry{&Ready{URL: "http://u/"}, dup, text, pretty, unknown, &ForwardResult{Seq: 9, URL: "http://t", Status: 204, Answered: 204}} {
+	for _, e := range []Entry{&Ready{URL: "http://u/"}, dup, text, pretty, unknown, repeat, &ForwardResult{Seq: 9, URL: "http://t", Status: 204, Answered: 204}} {
 		if err := j.Render(e); err != nil {
 			t.Fatal(err)
 		}
 	}
 	_ = j.Flush()
 	lines := strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n")
-	if len(lines) != 4 {
+	if len(lines) != 5 {
 		t.Fatalf("%d lines:\n%s", len(lines), out.String())
 	}
-	wantFirst := `{"seq":7,"receivedAt":"2026-11-22T10:04:05Z","event":"course.completed.50","candidates":["course.completed.50"],"method":"POST","path":"/course.completed.50?x=1","headers":{"Content-Type":"application/json","X-Multi":"a, b"},"body":` + coursePayload + `,"warnings":["duplicate of #2 (identical body)"],"duplicateOf":2}`
+	wantFirst := `{"seq":7,"receivedAt":"2026-11-22T10:04:05Z","event":"course.completed.50","candidates":["course.completed.50"],"method":"POST","path":"/course.completed.50?x=1","headers":{"Content-Type":"application/json","X-Multi":"a, b"},"body":` + coursePayload + `,"warnings":["duplicate of #2 (identical body)"],"notes":[],"repeatOf":null,"duplicateOf":2}`
 	if lines[0] != wantFirst {
 		t.Errorf("line 1:\n got %s\nwant %s", lines[0], wantFirst)
 	}
-	keys := []string{"seq", "receivedAt", "event", "candidates", "method", "path", "headers", "body", "warnings", "duplicateOf"}
+	keys := []string{"seq", "receivedAt", "event", "candidates", "method", "path", "headers", "body", "warnings", "notes", "repeatOf", "duplicateOf"}
 	for i, line := range lines {
 		if strings.ContainsAny(line, "\x1b\x7f") || strings.Contains(line, "\xff") || strings.Contains(line, "\u009b") || strings.Contains(line, "\u2028") {
 			t.Errorf("line %d is not terminal-safe: %q", i+1, line)
@@ -217,7 +220,7 @@ func TestJSONLineShape(t *testing.T) {
 				t.Errorf("line %d: %s is %T", i+1, k, m[k])
 			}
 		}
-		for _, k := range []string{"candidates", "warnings"} {
+		for _, k := range []string{"candidates", "warnings", "notes"} {
 			arr, ok := m[k].([]any)
 			if !ok {
 				t.Errorf("line %d: %s is %T", i+1, k, m[k])
@@ -237,8 +240,10 @@ func TestJSONLineShape(t *testing.T) {
 				}
 			}
 		}
-		if v, ok := m["duplicateOf"]; !ok || (v != nil && func() bool { _, ok := v.(float64); return !ok }()) {
-			t.Errorf("line %d: duplicateOf %v", i+1, v)
+		for _, k := range []string{"repeatOf", "duplicateOf"} {
+			if v, ok := m[k]; !ok || (v != nil && func() bool { _, ok := v.(float64); return !ok }()) {
+				t.Errorf("line %d: %s %v", i+1, k, v)
+			}
 		}
 	}
 	var second struct{ Body any }
@@ -251,8 +256,12 @@ func TestJSONLineShape(t *testing.T) {
 	if third.Body["name"] != "x\u2028y" || len(third.Body["n"].([]any)) != 2 {
 		t.Errorf("a JSON body is the same value on one line: %v", third.Body)
 	}
-	if !strings.Contains(lines[3], `"event":"unknown","candidates":[]`) || !strings.HasSuffix(lines[3], `"warnings":[],"duplicateOf":null}`) {
+	if !strings.Contains(lines[3], `"event":"unknown","candidates":[]`) || !strings.HasSuffix(lines[3], `"warnings":[],"notes":[],"repeatOf":null,"duplicateOf":null}`) {
 		t.Errorf("unknown: %s", lines[3])
+	}
+	// A repeat the catalog expects is a note, not a warning, and no duplicate.
+	if want := `"warnings":[],"notes":["round 2 of 3: same body as #3 (webinar.reminder.all is sent 3 times)"],"repeatOf":3,"duplicateOf":null}`; !strings.HasSuffix(lines[4], want) {
+		t.Errorf("repeat: %s\nwant suffix %s", lines[4], want)
 	}
 	if errOut.String() != "Ready: listening on http://u/\n↳ #9 forwarded to http://t → 204 No Content in 0s · 0 B\n" {
 		t.Errorf("stderr %q", errOut.String())
@@ -410,5 +419,19 @@ func TestFormatTimeout(t *testing.T) {
 		if got := formatTimeout(d); got != want {
 			t.Errorf("%v: %q, want %q", d, got, want)
 		}
+	}
+}
+
+func TestPrettyNotesAreNotWarnings(t *testing.T) {
+	d := delivery(t, 2, "/webinar.reminder.all", reminderPayload, nil)
+	d.RepeatOf = 1
+	d.Notes = []string{"round 2 of 3: same body as #1 (webinar.reminder.all is sent 3 times)"}
+	out, _ := renderPretty(t, false, false, d)
+	if !strings.HasSuffix(out, "\n  note: round 2 of 3: same body as #1 (webinar.reminder.all is sent 3 times)\n\n") || strings.Contains(out, "⚠") {
+		t.Errorf("pretty:\n%s", out)
+	}
+	colored, _ := renderPretty(t, true, false, d)
+	if !strings.Contains(colored, sgrDim+"note: round 2 of 3") {
+		t.Errorf("a note is dim, not yellow:\n%q", colored)
 	}
 }

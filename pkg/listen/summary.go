@@ -34,7 +34,12 @@ func WriteSummary(w io.Writer, s *Summary) error {
 	for _, name := range names {
 		fmt.Fprintf(&b, "  %-*s  %d\n", width, name, s.ByEvent[name])
 	}
-	fmt.Fprintf(&b, "  duplicates: %d · with warnings: %d · forward failures: %d\n", s.Duplicates, s.WithWarnings, s.ForwardFailures)
+	fmt.Fprintf(&b, "  duplicates: %d · with warnings: %d · forward failures: %d", s.Duplicates, s.WithWarnings, s.ForwardFailures)
+	if s.Repeats > 0 {
+		// Only when there are some: they are expected, not a problem.
+		fmt.Fprintf(&b, " · repeats: %d", s.Repeats)
+	}
+	b.WriteString("\n")
 	var also []string
 	if s.Refused > 0 {
 		also = append(also, fmt.Sprintf("%d refused (401/413)", s.Refused))

@@ -50,6 +50,7 @@ type ListenOptions struct {
 	Save           string
 	Status         int
 	MaxBody        string
+	MaxConnections int
 	RequireHeader  string
 	Verbose        bool
 
@@ -93,9 +94,12 @@ else from the payload's shape; events that share a shape are shown as their fami
 
 Each delivery is checked against the catalog: missing fields, fields of the wrong JSON
 type, and bodies identical to an earlier one (TagMango asks receivers to be idempotent).
+An event TagMango sends several times with the same body (webinar.reminder.all: at each
+of its three reminders) shows up to that many identical bodies as repeats, with a note.
 
 --json prints one JSON object per line on stdout (seq, receivedAt, event, candidates,
-method, path, headers, body, warnings, duplicateOf); everything else goes to stderr.
+method, path, headers, body, warnings, notes, repeatOf, duplicateOf); everything else
+goes to stderr.
 --save FILE appends the same lines to FILE, for replay.
 
 --forward-to relays each delivery to your handler and answers TagMango with its status
@@ -152,7 +156,8 @@ listen ends on Ctrl-C or SIGTERM (exit 0), after --count deliveries (exit 0), or
 	fl.DurationVar(&opts.ForwardTimeout, "forward-timeout", listen.DefaultForwardTimeout, "how long your handler may take before the sender gets 504")
 	fl.StringVar(&opts.Save, "save", "", "append the JSON line of every delivery to `FILE`")
 	fl.IntVar(&opts.Status, "status", http.StatusOK, "status to answer deliveries with (to watch retries)")
-	fl.StringVar(&opts.MaxBody, "max-body", "1MiB", "largest body accepted (bytes, or 512KiB, 1MiB…); larger get 413")
+	fl.StringVar(&opts.MaxBody, "max-body", "1MiB", "largest body accepted (bytes, or 512KiB, 1MiB…; at most 64MiB); larger get 413")
+	fl.IntVar(&opts.MaxConnections, "max-connections", listen.DefaultMaxConnections, "most connections served at once; more wait until one closes")
 	fl.StringVar(&opts.RequireHeader, "require-header", "", "answer 401 to deliveries without this header: NAME=VALUE")
 	fl.BoolVar(&opts.Register, "register", false, "subscribe --public-url/<event> for each --event while listening")
 	fl.StringVar(&opts.PublicURL, "public-url", "", "the public URL that reaches this listener (a tunnel), for --register")
@@ -200,6 +205,12 @@ func validateFlags(c *cobra.Command, opts *ListenOptions) error {
 	}
 	if opts.MaxBodyBytes, err = listen.ParseSize(opts.MaxBody); err != nil {
 		return cmdutil.FlagErrorf("--max-body: %v", err)
+	}
+	if opts.MaxBodyBytes > listen.MaxBodyLimit {
+		return cmdutil.FlagErrorf("--max-body %s: at most %s (TagMango's deliveries are a few KiB)", opts.MaxBody, listen.FormatSize(listen.MaxBodyLimit))
+	}
+	if opts.MaxConnections < 1 {
+		return cmdutil.FlagErrorf("invalid --max-connections %d: use a positive number", opts.MaxConnections)
 	}
 	if c.Flags().Changed("require-header") {
 		h, err := parseHeader(opts.RequireHeader)
@@ -355,6 +366,7 @@ func listenRun(ctx context.Context, opts *ListenOptions) error {
 		Port:             opts.Port,
 		Path:             opts.Path,
 		MaxBody:          opts.MaxBodyBytes,
+		MaxConnections:   opts.MaxConnections,
 		Status:           opts.Status,
 		RequireHeader:    opts.Header,
 		Routes:           opts.Routes,
@@ -369,6 +381,9 @@ func listenRun(ctx context.Context, opts *ListenOptions) error {
 		return err
 	}
 	if err := eng.Listen(ctx); err != nil {
+		if loop := (*listen.LoopError)(nil); errors.As(err, &loop) {
+			return cmdutil.Invalidf("%v", loop)
+		}
 		return err
 	}
 	if ip := net.ParseIP(opts.Host); opts.Host != "localhost" && (ip == nil || !ip.IsLoopback()) {

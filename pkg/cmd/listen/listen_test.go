@@ -5,10 +5,12 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -28,8 +30,9 @@ import (
 )
 
 const (
-	coursePayload = `{"name":"Student Name","email":"student@example.com","phone":1234567890,"course":"Example course","courseId":"634fc35ddaf58580e2418c40","lastProgressOn":"2023-11-20T18:30Z"}`
-	userPayload   = `{"_id":"66b810000000000000000000","name":"John Doe","email":"someone@example.com","phone":9999999999,"country":"IN","host":"example.tagmango.com","profilePicUrl":"https://example.com/profile.jpg"}`
+	coursePayload   = `{"name":"Student Name","email":"student@example.com","phone":1234567890,"course":"Example course","courseId":"634fc35ddaf58580e2418c40","lastProgressOn":"2023-11-20T18:30Z"}`
+	reminderPayload = `{"name":"John Doe","email":"john@example.com","phone":"1234567890","timezone":"+05:30","webinar":"Introduction to Digital Marketing","webinarId":"634fc35ddaf58580e2418c40","webinarLink":"https://meet.google.com/abc-defg-hij","webinarFromTime":"2024-03-15T10:00:00.000Z","webinarToTime":"2024-03-15T11:00:00.000Z","webinarFromTimeInCreatorTimezone":"2024-03-15T15:30:00.000Z","creatorTimezone":"+05:30","mangoes":"Marketing Community, Digital Course Hub"}`
+	userPayload     = `{"_id":"66b810000000000000000000","name":"John Doe","email":"someone@example.com","phone":9999999999,"country":"IN","host":"example.tagmango.com","profilePicUrl":"https://example.com/profile.jpg"}`
 )
 
 // parse runs argv through the command with a runF that captures the options.
@@ -61,7 +64,10 @@ func TestParseFlags(t *testing.T) {
 	}{
 		{name: "defaults", args: nil, check: func(o *listencmd.ListenOptions) bool {
 			return o.Host == "127.0.0.1" && o.Port == 4242 && o.Path == "/" && o.MaxBodyBytes == 1<<20 && o.Status == 200 &&
-				o.ForwardTimeout == 30*time.Second && !o.JSON && o.Count == 0 && o.Timeout == 0 && o.Header == nil && o.Routes == nil && !o.Register
+				o.ForwardTimeout == 30*time.Second && !o.JSON && o.Count == 0 && o.Timeout == 0 && o.Header == nil && o.Routes == nil && !o.Register && o.MaxConnections == 2048
+		}},
+		{name: "the largest body", args: []string{"--max-body", "64MiB", "--max-connections", "10"}, check: func(o *listencmd.ListenOptions) bool {
+			return o.MaxBodyBytes == 64<<20 && o.MaxConnections == 10
 		}},
 		{name: "sizes in units", args: []string{"--max-body", "512KiB"}, check: func(o *listencmd.ListenOptions) bool { return o.MaxBodyBytes == 512<<10 }},
 		{name: "sizes in bytes", args: []string{"--max-body", "1000000"}, check: func(o *listencmd.ListenOptions) bool { return o.MaxBodyBytes == 1000000 }},
@@ -81,6 +87,9 @@ func TestParseFlags(t *testing.T) {
 			return o.Register && o.PublicURL == "https://x.example.com" && slices.Equal(o.RegisterEvents, []string{"course.completed.50", "course.completed.100"}) && o.Filters == store.Filters{Course: "c1"}
 		}},
 		{name: "bad size", args: []string{"--max-body", "lots"}, err: `--max-body: invalid size "lots"`},
+		{name: "body over the cap", args: []string{"--max-body", "65MiB"}, err: "--max-body 65MiB: at most 64 MiB (TagMango's deliveries are a few KiB)"},
+		{name: "body far over the cap", args: []string{"--max-body", "64GiB"}, err: "--max-body 64GiB: at most 64 MiB"},
+		{name: "no connections", args: []string{"--max-connections", "0"}, err: "invalid --max-connections 0: use a positive number"},
 		{name: "bad status", args: []string{"--status", "99"}, err: "invalid --status 99: use 200 to 599"},
 		{name: "bad port", args: []string{"--port", "70000"}, err: "invalid --port 70000"},
 		{name: "bad path", args: []string{"--path", "hooks"}, err: "--path: invalid path \"hooks\": it must start with /"},
@@ -415,4 +424,63 @@ func TestListenPortInUse(t *testing.T) {
 		t.Errorf("exit %d\n%s", res.Code, res.Stderr)
 	}
 	s.stop(t, env)
+}
+
+func TestListenRefusesToForwardToItself(t *testing.T) {
+	probe, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := strconv.Itoa(probe.Addr().(*net.TCPAddr).Port)
+	_ = probe.Close()
+	env := cmdtest.New(t)
+	res := env.Run("listen", "--port", port, "--forward-to", "http://localhost:"+port+"/hooks")
+	want := "error: --forward-to http://localhost:" + port + "/hooks points at this listener (127.0.0.1:" + port + "): each delivery would be forwarded to itself forever; forward to your handler's address instead\n"
+	if res.Code != cmdutil.ExitUsage || !strings.Contains(res.Stderr, want) || strings.Contains(res.Stderr, "Ready") {
+		t.Errorf("exit %d, stderr:\n%s\nwant exit 2 and %q", res.Code, res.Stderr, want)
+	}
+}
+
+func TestListenReadyLineShowsTheHostAsGiven(t *testing.T) {
+	env := cmdtest.New(t)
+	s := startListen(t, env, "--host", "localhost")
+	if !strings.HasPrefix(s.url, "http://localhost:") {
+		t.Errorf("ready URL %q", s.url)
+	}
+	if st := post(t, s.url, userPayload); st != 200 {
+		t.Errorf("status %d", st)
+	}
+	if res := s.stop(t, env); res.Code != 0 || !strings.Contains(res.Stderr, "Ready: listening on http://localhost:") {
+		t.Errorf("exit %d\n%s", res.Code, res.Stderr)
+	}
+}
+
+func TestListenRemindersAreRepeats(t *testing.T) {
+	env := cmdtest.New(t)
+	s := startListen(t, env, "--json", "--count", "4")
+	for range 4 {
+		if st := post(t, s.url+"webinar.reminder.all", reminderPayload); st != 200 {
+			t.Fatalf("status %d", st)
+		}
+	}
+	res := s.wait(t, env)
+	lines := jsonLines(t, res.Stdout)
+	if res.Code != 0 || len(lines) != 4 {
+		t.Fatalf("exit %d, %d lines\n%s", res.Code, len(lines), res.Stderr)
+	}
+	for i, want := range []struct {
+		repeatOf, duplicateOf any
+		notes, warnings       int
+	}{{nil, nil, 0, 0}, {float64(1), nil, 1, 0}, {float64(1), nil, 1, 0}, {nil, float64(1), 0, 1}} {
+		l := lines[i]
+		if l["repeatOf"] != want.repeatOf || l["duplicateOf"] != want.duplicateOf || len(l["notes"].([]any)) != want.notes || len(l["warnings"].([]any)) != want.warnings {
+			t.Errorf("line %d: repeatOf %v duplicateOf %v notes %v warnings %v", i+1, l["repeatOf"], l["duplicateOf"], l["notes"], l["warnings"])
+		}
+	}
+	if n := lines[2]["notes"].([]any); len(n) == 1 && n[0] != "round 3 of 3: same body as #1 (webinar.reminder.all is sent 3 times)" {
+		t.Errorf("note %q", n[0])
+	}
+	if !strings.Contains(res.Stderr, "  duplicates: 1 · with warnings: 0 · forward failures: 0 · repeats: 2\n") {
+		t.Errorf("stderr:\n%s", res.Stderr)
+	}
 }
