@@ -115,3 +115,46 @@ func TestUsageErrors(t *testing.T) {
 		}
 	}
 }
+
+// A typo anywhere in the tree is a usage error naming the command and suggesting the
+// right one; only the root used to check.
+func TestUnknownSubcommands(t *testing.T) {
+	e := cmdtest.New(t)
+	cases := []struct {
+		args          []string
+		unknown, path string
+		suggest       string
+	}{
+		{[]string{"profile", "ad", "ci"}, "ad", "tagmango-hooks profile", "add"},
+		{[]string{"emulator", "serv"}, "serv", "tagmango-hooks emulator", "serve"},
+		{[]string{"completion", "bogus"}, "bogus", "tagmango-hooks completion", ""},
+		{[]string{"completion", "zhs"}, "zhs", "tagmango-hooks completion", "zsh"},
+		{[]string{"help", "bogus"}, "bogus", "tagmango-hooks", ""},
+		{[]string{"help", "exit-code"}, "exit-code", "tagmango-hooks", "exit-codes"},
+		{[]string{"help", "profile", "ad"}, "ad", "tagmango-hooks profile", "add"},
+		{[]string{"events", "bogus"}, "", "", ""},
+		{[]string{"lisen"}, "lisen", "tagmango-hooks", "listen"},
+	}
+	for _, tc := range cases {
+		res := e.Run(tc.args...)
+		if res.Code != 2 || res.Stdout != "" {
+			t.Errorf("%v: exit %d, stdout %q", tc.args, res.Code, res.Stdout)
+		}
+		if tc.unknown != "" && !strings.Contains(res.Stderr, `error: unknown command "`+tc.unknown+`" for "`+tc.path+`"`) {
+			t.Errorf("%v: stderr %s", tc.args, res.Stderr)
+		}
+		if tc.suggest != "" && (!strings.Contains(res.Stderr, "Did you mean this?\n") || !strings.Contains(res.Stderr, "\t"+tc.suggest+"\n")) {
+			t.Errorf("%v: no suggestion of %s: %s", tc.args, tc.suggest, res.Stderr)
+		}
+	}
+	// A group alone still shows its help, and help still helps.
+	for _, args := range [][]string{{"profile"}, {"emulator"}, {"completion"}, {"help", "profile"}, {"help", "profile", "add"}, {"profile", "--help"}} {
+		res := e.Run(args...)
+		if res.Code != 0 || !strings.Contains(res.Stdout, "Usage:") || strings.Contains(res.Stdout, "<command> [flags]") {
+			t.Errorf("%v: exit %d stdout %q stderr %s", args, res.Code, res.Stdout, res.Stderr)
+		}
+	}
+	if got := completions(t, e, "help", "exit"); !has(got, "exit-codes") {
+		t.Errorf("help completion: %v", got)
+	}
+}

@@ -53,7 +53,8 @@ func printError(f *cmdutil.Factory, cmd *cobra.Command, err error) {
 	}
 	var flagErr *cmdutil.FlagError
 	if errors.As(err, &flagErr) {
-		fmt.Fprintf(errOut, "error: %s\n", err)
+		// cobra's did-you-mean suggestions end in a newline of their own.
+		fmt.Fprintf(errOut, "error: %s\n", strings.TrimRight(err.Error(), "\n"))
 		if cmd != nil {
 			fmt.Fprintf(errOut, "usage: %s\nRun '%s --help' for more.\n", cmd.UseLine(), cmd.CommandPath())
 		}
