@@ -144,11 +144,12 @@ func TestProfileShowSources(t *testing.T) {
 	if s["profile"] != (setting{"a", "flag"}) || s["baseUrl"] != (setting{"http://flag.example", "flag"}) || s["apiKey"] != (setting{"tm_…abcd", "flag"}) {
 		t.Errorf("flag layer: %+v", s)
 	}
-	// default
+	// default: no current profile, and none named
 	t.Setenv("TAGMANGO_PROFILE", "")
 	t.Setenv("TAGMANGO_BASE_URL", "")
-	s = show("c")
-	if s["baseUrl"] != (setting{"https://api-prod-new.tagmango.com", "default"}) || s["apiKey"].Value != "" {
+	e.WriteConfig("profiles:\n  a:\n    api-key: tmk_aaaaaaaaaaaaaaaa\n")
+	s = show()
+	if s["profile"] != (setting{"default", "default"}) || s["baseUrl"] != (setting{"https://api-prod-new.tagmango.com", "default"}) || s["apiKey"] != (setting{"", "default"}) {
 		t.Errorf("default layer: %+v", s)
 	}
 }
@@ -223,5 +224,73 @@ func TestProfileRemoveAsksOnTTY(t *testing.T) {
 	}
 	if b, _ := os.ReadFile(e.ConfigPath); strings.Contains(string(b), "tmk_aaaa") {
 		t.Errorf("confirmed but kept: %s", b)
+	}
+}
+
+// A profile named by --profile or TAGMANGO_PROFILE that the config lacks is a typo
+// (exit 2), unless the key comes from the flag or the environment too.
+func TestUnknownProfile(t *testing.T) {
+	e := cmdtest.New(t)
+	srv := cmdtest.NewAPIServer(t)
+	e.WriteConfig("current-profile: default\nprofiles:\n  default:\n    api-key: " + cmdtest.TestAPIKey + "\n    base-url: " + srv.URL + "\n  staging:\n    api-key: tmk_bbbbbbbbbbbbbbbb\n    base-url: " + srv.URL + "\n")
+	const msg = "error: no profile named nope; profiles: default, staging\n"
+	register := []string{"register", "--url", "https://example.com/h", "--event", "course.completed.50"}
+	for _, args := range [][]string{
+		{"--profile", "nope", "list"},
+		append([]string{"--profile", "nope"}, register...),
+		{"--profile", "nope", "delete", "--url", "https://example.com/h"},
+		{"--profile", "nope", "profile", "show"},
+		{"profile", "show", "nope"},
+		{"--profile", "nope", "listen", "--port", "0", "--timeout", "1ms", "--register", "--public-url", "https://t.example.com", "--event", "course.completed.50"},
+	} {
+		res := e.Run(args...)
+		if res.Code != 2 || res.Stderr != msg || res.Stdout != "" {
+			t.Errorf("%v: exit %d stdout %q stderr %q", args, res.Code, res.Stdout, res.Stderr)
+		}
+	}
+	t.Setenv("TAGMANGO_PROFILE", "nope")
+	if res := e.Run("list"); res.Code != 2 || res.Stderr != msg {
+		t.Errorf("TAGMANGO_PROFILE=nope list: exit %d %q", res.Code, res.Stderr)
+	}
+	// Commands that read no profile do not care.
+	for _, args := range [][]string{
+		{"events"},
+		{"events", "show", "user.deleted"},
+		{"listen", "--port", "0", "--timeout", "1ms"},
+		{"profile", "list"},
+		{"list", "--all-profiles"},
+	} {
+		if res := e.Run(args...); res.Code != 0 {
+			t.Errorf("TAGMANGO_PROFILE=nope %v: exit %d %s", args, res.Code, res.Stderr)
+		}
+	}
+	if len(srv.Calls()) != 0 {
+		t.Errorf("%d API calls", len(srv.Calls()))
+	}
+
+	// With the key from the environment or the flag, any profile name is fine.
+	t.Setenv("TAGMANGO_API_KEY", cmdtest.TestAPIKey)
+	t.Setenv("TAGMANGO_BASE_URL", srv.URL)
+	if res := e.Run(register...); res.Code != 0 {
+		t.Errorf("env key: exit %d %s", res.Code, res.Stderr)
+	}
+	t.Setenv("TAGMANGO_API_KEY", "")
+	if res := e.Run(append([]string{"--api-key", cmdtest.TestAPIKey}, "list")...); res.Code != 0 {
+		t.Errorf("flag key: exit %d %s", res.Code, res.Stderr)
+	}
+	// ... but `profile show NAME` asks about the config file's profile NAME.
+	t.Setenv("TAGMANGO_API_KEY", cmdtest.TestAPIKey)
+	if res := e.Run("profile", "show", "nope"); res.Code != 2 || res.Stderr != msg {
+		t.Errorf("profile show nope with an env key: exit %d %q", res.Code, res.Stderr)
+	}
+	// The current profile and the default need no entry: that is the no-key case (4).
+	t.Setenv("TAGMANGO_API_KEY", "")
+	t.Setenv("TAGMANGO_PROFILE", "")
+	e.WriteConfig("")
+	if res := e.Run(register...); res.Code != 4 {
+		t.Errorf("no config: exit %d %s", res.Code, res.Stderr)
+	}
+	if res := e.Run("--profile", "ci", "list"); res.Code != 2 || !strings.Contains(res.Stderr, "no profile named ci: there are no profiles yet; add one with `tagmango-hooks profile add ci`") {
+		t.Errorf("no profiles: exit %d %s", res.Code, res.Stderr)
 	}
 }
