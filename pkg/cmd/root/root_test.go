@@ -2,10 +2,13 @@ package root_test
 
 import (
 	"encoding/json"
+	"os"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/cmdtest"
+	"github.com/tagmango-hooks/tagmango-hooks/pkg/cmdutil"
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/store"
 )
 
@@ -156,5 +159,22 @@ func TestUnknownSubcommands(t *testing.T) {
 	}
 	if got := completions(t, e, "help", "exit"); !has(got, "exit-codes") {
 		t.Errorf("help completion: %v", got)
+	}
+}
+
+// closedPipe fails every write as a pipe without a reader does.
+type closedPipe struct{}
+
+func (closedPipe) Write([]byte) (int, error) {
+	return 0, &os.PathError{Op: "write", Path: "/dev/stdout", Err: syscall.EPIPE}
+}
+
+func TestClosedStdoutEndsQuietly(t *testing.T) {
+	e := cmdtest.New(t)
+	closeStdout := cmdtest.Options{Factory: func(f *cmdutil.Factory) { f.IOStreams.Out = closedPipe{} }}
+	for _, args := range [][]string{{"events", "-o", "json"}, {"events", "show", "user.deleted"}, {"profile", "list", "-o", "json"}} {
+		if res := e.RunWith(closeStdout, args...); res.Code != 0 || res.Stderr != "" {
+			t.Errorf("%v: exit %d stderr %q", args, res.Code, res.Stderr)
+		}
 	}
 }

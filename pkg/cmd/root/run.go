@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"syscall"
 
 	"github.com/spf13/cobra"
 
@@ -29,6 +30,11 @@ func Main(ctx context.Context, f *cmdutil.Factory, args []string) (code int) {
 
 	cmd, err := root.ExecuteContextC(ctx)
 	if err == nil {
+		return cmdutil.ExitOK
+	}
+	// The reader of stdout went away (`list | head -1`): the user has seen what they
+	// wanted. A quiet end, as for any Unix filter; listen has cleaned up first.
+	if errors.Is(err, syscall.EPIPE) {
 		return cmdutil.ExitOK
 	}
 	// cobra reports an unknown command as a plain error; it is a usage error.
