@@ -141,7 +141,7 @@ func deleteRun(ctx context.Context, opts *DeleteOptions) error {
 		return cmdutil.PrintRecords(opts.IO, format, nil, now)
 	}
 	if opts.All && !opts.Yes && !opts.DryRun {
-		ok, err := opts.IO.Confirm(fmt.Sprintf("Delete %d URL(s) of profile %s on TagMango?", len(targets), profile))
+		ok, err := opts.IO.Confirm(ctx, fmt.Sprintf("Delete %d URL(s) of profile %s on TagMango?", len(targets), profile))
 		if err != nil {
 			return err
 		}
