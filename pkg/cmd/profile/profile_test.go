@@ -15,7 +15,7 @@ func TestProfileAddFromStdin(t *testing.T) {
 	if res.Code != 0 {
 		t.Fatalf("exit %d: %s", res.Code, res.Stderr)
 	}
-	if !strings.Contains(res.Stderr, "tm_…9f3a") || !strings.Contains(res.Stderr, "ci is now the current profile") {
+	if !strings.Contains(res.Stderr, "…9f3a") || !strings.Contains(res.Stderr, "ci is now the current profile") {
 		t.Errorf("stderr: %s", res.Stderr)
 	}
 	fi, err := os.Stat(e.ConfigPath)
@@ -44,7 +44,7 @@ func TestProfileAddFromStdin(t *testing.T) {
 	if err := json.Unmarshal([]byte(res.Stdout), &entries); err != nil {
 		t.Fatalf("%v: %s", err, res.Stdout)
 	}
-	if len(entries) != 2 || entries[0]["name"] != "ci" || entries[0]["current"] != true || entries[0]["apiKey"] != "tm_…9f3a" ||
+	if len(entries) != 2 || entries[0]["name"] != "ci" || entries[0]["current"] != true || entries[0]["apiKey"] != "…9f3a" ||
 		entries[1]["baseUrl"] != "http://127.0.0.1:4280" || entries[1]["current"] != false {
 		t.Errorf("entries %v", entries)
 	}
@@ -129,7 +129,7 @@ func TestProfileShowSources(t *testing.T) {
 
 	// file
 	s := show()
-	if s["profile"] != (setting{"a", "file"}) || s["apiKey"] != (setting{"tm_…9f3a", "file"}) || s["baseUrl"] != (setting{"http://file.example", "file"}) {
+	if s["profile"] != (setting{"a", "file"}) || s["apiKey"] != (setting{"…9f3a", "file"}) || s["baseUrl"] != (setting{"http://file.example", "file"}) {
 		t.Errorf("file layer: %+v", s)
 	}
 	// env beats file
@@ -141,7 +141,7 @@ func TestProfileShowSources(t *testing.T) {
 	}
 	// flag beats env
 	s = show("--profile", "a", "--base-url", "http://flag.example", "--api-key", "tmk_flag_key_1234567890abcd")
-	if s["profile"] != (setting{"a", "flag"}) || s["baseUrl"] != (setting{"http://flag.example", "flag"}) || s["apiKey"] != (setting{"tm_…abcd", "flag"}) {
+	if s["profile"] != (setting{"a", "flag"}) || s["baseUrl"] != (setting{"http://flag.example", "flag"}) || s["apiKey"] != (setting{"…abcd", "flag"}) {
 		t.Errorf("flag layer: %+v", s)
 	}
 	// default: no current profile, and none named
@@ -193,7 +193,7 @@ func TestDottedProfileName(t *testing.T) {
 	e := cmdtest.New(t)
 	e.WriteConfig("current-profile: ci.prod\nprofiles:\n  ci.prod:\n    api-key: tmk_dotted_key_00000000wxyz\n    base-url: http://dotted.example\n")
 	res := e.Run("profile", "show", "-o", "json")
-	if res.Code != 0 || !strings.Contains(res.Stdout, `"value": "tm_…wxyz"`) || !strings.Contains(res.Stdout, "http://dotted.example") {
+	if res.Code != 0 || !strings.Contains(res.Stdout, `"value": "…wxyz"`) || !strings.Contains(res.Stdout, "http://dotted.example") {
 		t.Errorf("exit %d stdout %s stderr %s", res.Code, res.Stdout, res.Stderr)
 	}
 }
@@ -292,5 +292,29 @@ func TestUnknownProfile(t *testing.T) {
 	}
 	if res := e.Run("--profile", "ci", "list"); res.Code != 2 || !strings.Contains(res.Stderr, "no profile named ci: there are no profiles yet; add one with `tagmango-hooks profile add ci`") {
 		t.Errorf("no profiles: exit %d %s", res.Code, res.Stderr)
+	}
+}
+
+// The mask shows the last 4 characters of a key of 16 or more, else only its length,
+// and never a prefix the key does not have.
+func TestKeyMask(t *testing.T) {
+	e := cmdtest.New(t)
+	e.WriteConfig("current-profile: a\nprofiles:\n  a:\n    api-key: short_key_12\n  b:\n    api-key: staging_key_9999\n")
+	e.Secrets = append(e.Secrets, "short_key_12", "staging_key_9999")
+	res := e.Run("profile", "list", "-o", "json")
+	var entries []map[string]any
+	if err := json.Unmarshal([]byte(res.Stdout), &entries); err != nil {
+		t.Fatalf("%v: %s", err, res.Stdout)
+	}
+	if len(entries) != 2 || entries[0]["apiKey"] != "set (12 characters)" || entries[1]["apiKey"] != "…9999" {
+		t.Errorf("entries %v", entries)
+	}
+	res = e.RunWith(cmdtest.Options{StdoutTTY: true}, "profile", "show")
+	if !strings.Contains(res.Stdout, "set (12 characters)") || strings.Contains(res.Stdout, "tm_") {
+		t.Errorf("show: %s", res.Stdout)
+	}
+	res = e.RunWith(cmdtest.Options{Stdin: "staging_key_0000\n"}, "profile", "add", "c")
+	if !strings.Contains(res.Stderr, "(key …0000)") {
+		t.Errorf("add: %s", res.Stderr)
 	}
 }
