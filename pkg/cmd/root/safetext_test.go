@@ -64,3 +64,14 @@ func TestListEscapesStoredURLs(t *testing.T) {
 		}
 	}
 }
+
+// Deleting a URL nothing tracks leaves no records to show: no lone table header.
+func TestEmptyResultPrintsNoHeader(t *testing.T) {
+	e := cmdtest.New(t)
+	srv := cmdtest.NewAPIServer(t)
+	e.WithProfile(srv.URL)
+	res := e.RunWith(cmdtest.Options{StdoutTTY: true, StderrTTY: true}, "delete", "--url", "https://example.com/untracked")
+	if res.Code != 0 || res.Stdout != "" {
+		t.Errorf("exit %d stdout %q stderr %s", res.Code, res.Stdout, res.Stderr)
+	}
+}
