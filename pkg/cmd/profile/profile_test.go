@@ -164,6 +164,21 @@ func TestConfigPermissionWarning(t *testing.T) {
 	if !strings.Contains(res.Stderr, "chmod 600") {
 		t.Errorf("no warning: %s", res.Stderr)
 	}
+	if strings.Contains(res.Stderr, "config directory") {
+		t.Errorf("the directory is private: %s", res.Stderr)
+	}
+	// The directory too.
+	dir := strings.TrimSuffix(e.ConfigPath, "/config.yaml")
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	res = e.Run("profile", "list")
+	if !strings.Contains(res.Stderr, "warning: the config directory "+dir+" is accessible by other users (mode 0755); run: chmod 700 "+dir+"\n") {
+		t.Errorf("no directory warning: %s", res.Stderr)
+	}
+	if err := os.Chmod(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
 	// Writing it again makes it private.
 	res = e.RunWith(cmdtest.Options{Stdin: "tmk_new_key_0000000000000000"}, "profile", "add", "a")
 	if res.Code != 0 {
