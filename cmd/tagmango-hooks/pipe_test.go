@@ -21,7 +21,10 @@ func TestClosedStdoutIsAQuietEnd(t *testing.T) {
 			t.Fatalf("register: %d %s", code, stderr)
 		}
 	}
-	dir := t.TempDir()
+	dir := filepath.Join(t.TempDir(), "config")
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
 	cfg := filepath.Join(dir, "config.yaml")
 	if err := os.WriteFile(cfg, []byte("current-profile: default\nprofiles:\n  default:\n    api-key: "+cmdtest.TestAPIKey+"\n"), 0o600); err != nil {
 		t.Fatal(err)
