@@ -101,7 +101,7 @@ func AppendEscaped(b []byte, s string, keepNewlines bool) []byte {
 		if Unsafe(r) {
 			b = append(b, s[start:i]...)
 			if r <= 0xff {
-				b = appendHexEscape(b, byte(r))
+				b = appendHexEscape(b, byte(r)) //nolint:gosec // r <= 0xff: no overflow
 			} else {
 				b = appendUnicodeEscape(b, r)
 			}

@@ -21,6 +21,7 @@ type stuckStdin struct {
 }
 
 func newStuckStdin(t *testing.T) *stuckStdin {
+	t.Helper()
 	s := &stuckStdin{reading: make(chan struct{}), release: make(chan struct{})}
 	t.Cleanup(func() { close(s.release) })
 	return s
