@@ -132,17 +132,18 @@ func (e *TimeoutError) Error() string { return "no answer within " + humanDurati
 // Timeout marks it as a timeout for code that checks net.Error-style errors.
 func (e *TimeoutError) Timeout() bool { return true }
 
-// MaskKey shows an API key as "tm_…abcd": at most its last 4 characters, and none of a
-// key under 12 characters, where 4 would be too large a share.
+// MaskKey is how an API key is shown, everywhere: "…abcd", its last 4 characters,
+// when it has at least 16; otherwise "set (N characters)", since 4 would be too large
+// a share. Nothing else of the key is shown, and nothing is made up (no prefix).
 func MaskKey(key string) string {
 	if key == "" {
 		return ""
 	}
 	r := []rune(key)
-	if len(r) < 12 {
-		return "tm_…"
+	if len(r) < 16 {
+		return fmt.Sprintf("set (%d characters)", len(r))
 	}
-	return "tm_…" + string(r[len(r)-4:])
+	return "…" + string(r[len(r)-4:])
 }
 
 // redact replaces the key wherever it appears. Short keys are left alone: replacing

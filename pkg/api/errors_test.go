@@ -14,11 +14,12 @@ import (
 func TestMaskKey(t *testing.T) {
 	tests := []struct{ key, want string }{
 		{"", ""},
-		{"short", "tm_…"},
-		{"elevenchars", "tm_…"},
-		{"twelve_chars", "tm_…hars"},
+		{"short", "set (5 characters)"},
+		{"fifteen_chars_x", "set (15 characters)"},
+		{"staging_key_9999", "…9999"},
 		{testKey, testMasked},
-		{"ключ-ключ-ключ", "tm_…ключ"},
+		{"ключ-ключ-ключ-ключ", "…ключ"},
+		{"ключ-ключ-ключ", "set (14 characters)"},
 	}
 	for _, tt := range tests {
 		if got := MaskKey(tt.key); got != tt.want {

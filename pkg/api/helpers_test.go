@@ -12,7 +12,7 @@ import (
 
 const (
 	testKey    = "tm_live_0123456789SECRETabcd"
-	testMasked = "tm_…abcd"
+	testMasked = "…abcd"
 	testUA     = "tagmango-hooks/test"
 )
 

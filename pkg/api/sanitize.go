@@ -7,6 +7,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/tagmango-hooks/tagmango-hooks/pkg/safetext"
 )
 
 // Bounds on text taken from an answer: an envelope message is meant to be read, a raw
@@ -17,8 +19,6 @@ const (
 )
 
 var (
-	// Terminal escape sequences: CSI (colours, cursor moves) and OSC (titles, links).
-	ansiSeq = regexp.MustCompile(`\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?`)
 	// Script and style bodies are not text a reader wants from an error page.
 	htmlBlock = regexp.MustCompile(`(?is)<(script|style)\b.*?</(?:script|style)\s*>|<!--.*?-->`)
 	htmlTag   = regexp.MustCompile(`(?s)<[!/?]?[a-zA-Z][^>]*>`)
@@ -38,16 +38,7 @@ func sanitize(s string) string {
 
 // stripControls removes what could act on a terminal but keeps the text otherwise
 // exact, for our own requests shown in the log and the dry run.
-func stripControls(s string) string {
-	s = strings.ToValidUTF8(s, "\uFFFD")
-	s = ansiSeq.ReplaceAllString(s, "")
-	return strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r) {
-			return -1
-		}
-		return r
-	}, s)
-}
+func stripControls(s string) string { return safetext.Strip(s) }
 
 // snippet is the readable text of a body that is not TagMango's envelope: an HTML
 // page is reduced to its text so the user sees "502 Bad Gateway nginx", not markup.

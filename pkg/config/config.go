@@ -80,6 +80,12 @@ func LoadFile(path string, warn io.Writer) (*File, error) {
 	if fi, err := f.Stat(); err == nil && fi.Mode().Perm()&0o077 != 0 && warn != nil {
 		fmt.Fprintf(warn, "warning: %s is accessible by other users (mode %04o) and holds API keys; run: chmod 600 %s\n", path, fi.Mode().Perm(), path)
 	}
+	// Others who can list or write the directory can see the file come and go, or
+	// replace it with one of their own (as ssh checks ~/.ssh).
+	dir := filepath.Dir(path)
+	if di, err := os.Stat(dir); err == nil && di.Mode().Perm()&0o077 != 0 && warn != nil {
+		fmt.Fprintf(warn, "warning: the config directory %s is accessible by other users (mode %04o); run: chmod 700 %s\n", dir, di.Mode().Perm(), dir)
+	}
 	data, err := io.ReadAll(io.LimitReader(f, maxConfigSize+1))
 	if err != nil {
 		return nil, fmt.Errorf("reading the config file %s: %w", path, err)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/spf13/pflag"
 	"github.com/spf13/viper"
@@ -123,8 +124,39 @@ func Resolve(flags *pflag.FlagSet, warn io.Writer) (*Settings, error) {
 	for key, env := range map[string]string{KeyProfile: EnvProfile, KeyAPIKey: EnvAPIKey, KeyBaseURL: EnvBaseURL, KeyConfig: EnvConfig, KeyState: EnvState} {
 		s.Sources[key] = sourceOf(v, flags, key, env)
 	}
+	// A profile named on the command line or in the environment that the file lacks
+	// is a typo, unless the key comes from there too (CI with no config at all):
+	// otherwise `--profile nope` would run as an empty profile.
+	if _, ok := file.Profiles[s.Profile]; !ok && s.Sources[KeyProfile].explicit() && !s.Sources[KeyAPIKey].explicit() {
+		return nil, NewUnknownProfileError(s.Profile, file)
+	}
 	return s, nil
 }
+
+// explicit reports whether the value was given for this invocation (flag or env).
+func (src Source) explicit() bool { return src == SourceFlag || src == SourceEnv }
+
+// UnknownProfileError is a profile name the config file does not have: a usage error
+// (exit 2), listing the profiles there are.
+type UnknownProfileError struct {
+	Name     string
+	Profiles []string
+}
+
+// NewUnknownProfileError builds the error for name, given the config file.
+func NewUnknownProfileError(name string, file *File) *UnknownProfileError {
+	return &UnknownProfileError{Name: name, Profiles: file.ProfileNames()}
+}
+
+func (e *UnknownProfileError) Error() string {
+	if len(e.Profiles) == 0 {
+		return fmt.Sprintf("no profile named %s: there are no profiles yet; add one with `tagmango-hooks profile add %s`", e.Name, e.Name)
+	}
+	return fmt.Sprintf("no profile named %s; profiles: %s", e.Name, strings.Join(e.Profiles, ", "))
+}
+
+// ExitCode makes it a usage error.
+func (e *UnknownProfileError) ExitCode() int { return 2 }
 
 func sourceOf(v *viper.Viper, flags *pflag.FlagSet, key, env string) Source {
 	if f := flags.Lookup(key); f != nil && f.Changed {

@@ -3,6 +3,8 @@ package events
 import (
 	"encoding/json"
 	"unicode/utf8"
+
+	"github.com/tagmango-hooks/tagmango-hooks/pkg/safetext"
 )
 
 // Kind is the JSON type of a value.
@@ -262,19 +264,13 @@ func (s *scanner) str() bool {
 			if r == utf8.RuneError && size == 1 {
 				return false
 			}
-			if unsafeForTerminal(r) {
+			if safetext.Unsafe(r) {
 				s.safe = false
 			}
 			s.i += size
 		}
 	}
 	return false
-}
-
-// unsafeForTerminal reports the runes ≥ U+0080 that a terminal may act on.
-func unsafeForTerminal(r rune) bool {
-	return (r >= 0x80 && r <= 0x9f) || r == 0x061c || r == 0x200e || r == 0x200f ||
-		(r >= 0x2028 && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069)
 }
 
 func (s *scanner) object(depth int) bool {

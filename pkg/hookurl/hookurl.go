@@ -8,6 +8,8 @@ import (
 	"net"
 	"net/url"
 	"strings"
+
+	"github.com/tagmango-hooks/tagmango-hooks/pkg/safetext"
 )
 
 // maxLength bounds a hook URL; longer ones are certainly a mistake.
@@ -21,8 +23,10 @@ func Parse(raw string) (*url.URL, error) {
 	if len(raw) > maxLength {
 		return nil, fmt.Errorf("the hook URL is longer than %d characters", maxLength)
 	}
-	if strings.ContainsFunc(raw, func(r rune) bool { return r <= ' ' || r == 0x7f }) {
-		return nil, fmt.Errorf("invalid URL %q: it contains spaces or control characters", raw)
+	// A URL is stored, listed and printed: what is unsafe on a terminal (a bidi
+	// override that makes it read as another URL, say) is refused here, once.
+	if strings.ContainsRune(raw, ' ') || !safetext.IsSafe(raw) {
+		return nil, fmt.Errorf("invalid URL %q: it contains spaces, control or bidirectional characters, or invalid UTF-8; percent-encode them", raw)
 	}
 	u, err := url.Parse(raw)
 	if err != nil {

@@ -6,6 +6,7 @@ package iostreams
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -29,6 +30,9 @@ type IOStreams struct {
 
 	// readSecret reads one line without echo; tests replace it.
 	readSecret func() (string, error)
+	// saveTerminal records the terminal's state and returns what puts it back, for a
+	// prompt abandoned while the terminal does not echo; nil when not a terminal.
+	saveTerminal func() (restore func())
 }
 
 // System returns streams bound to the process's stdin, stdout and stderr.
@@ -48,9 +52,17 @@ func System(getenv func(string) string) *IOStreams {
 		}
 	}
 	ios.color = ios.stdoutTTY && getenv("NO_COLOR") == "" && getenv("TERM") != "dumb"
+	fd := int(os.Stdin.Fd())
 	ios.readSecret = func() (string, error) {
-		b, err := term.ReadPassword(int(os.Stdin.Fd()))
+		b, err := term.ReadPassword(fd)
 		return string(b), err
+	}
+	ios.saveTerminal = func() func() {
+		state, err := term.GetState(fd)
+		if err != nil {
+			return func() {}
+		}
+		return func() { _ = term.Restore(fd, state) }
 	}
 	return ios
 }
@@ -63,7 +75,8 @@ func isTerminal(f *os.File) bool {
 func Test() (ios *IOStreams, in *bytes.Buffer, out *bytes.Buffer, errOut *bytes.Buffer) {
 	in, out, errOut = &bytes.Buffer{}, &bytes.Buffer{}, &bytes.Buffer{}
 	ios = &IOStreams{In: in, Out: out, ErrOut: errOut, width: 80}
-	ios.readSecret = func() (string, error) { return readLine(in) }
+	// Read from ios.In when asked, so that a test can swap in a reader of its own.
+	ios.readSecret = func() (string, error) { return readLine(ios.In) }
 	return ios, in, out, errOut
 }
 
@@ -101,18 +114,28 @@ func (s *IOStreams) CanPrompt() bool { return s.stdinTTY && s.stderrTTY }
 // ErrNoInput is returned when a line was expected on stdin and none came.
 var ErrNoInput = errors.New("no input")
 
-// ReadSecret prints prompt on stderr and reads one line without echo.
-func (s *IOStreams) ReadSecret(prompt string) (string, error) {
+// ReadSecret prints prompt on stderr and reads one line without echo. When ctx is
+// cancelled (Ctrl-C) it returns ctx's error at once, with the terminal's echo back on.
+func (s *IOStreams) ReadSecret(ctx context.Context, prompt string) (string, error) {
 	fmt.Fprint(s.ErrOut, prompt)
-	v, err := s.readSecret()
+	restore := func() {}
+	if s.saveTerminal != nil {
+		restore = s.saveTerminal()
+	}
+	v, err := readUnlessCancelled(ctx, s.readSecret, restore)
 	fmt.Fprintln(s.ErrOut)
 	return v, err
 }
 
-// Confirm asks a yes/no question on stderr and reads the answer from stdin.
-func (s *IOStreams) Confirm(question string) (bool, error) {
+// Confirm asks a yes/no question on stderr and reads the answer from stdin. When ctx
+// is cancelled (Ctrl-C) it returns ctx's error at once.
+func (s *IOStreams) Confirm(ctx context.Context, question string) (bool, error) {
 	fmt.Fprintf(s.ErrOut, "%s [y/N] ", question)
-	line, err := readLine(s.In)
+	line, err := readUnlessCancelled(ctx, func() (string, error) { return readLine(s.In) }, func() {})
+	if ctx.Err() != nil {
+		fmt.Fprintln(s.ErrOut) // the answer's line was never ended
+		return false, err
+	}
 	if err != nil && !errors.Is(err, ErrNoInput) {
 		return false, err
 	}
@@ -133,6 +156,31 @@ func (s *IOStreams) ReadAll(limit int64) ([]byte, error) {
 		return nil, fmt.Errorf("input is larger than %d bytes", limit)
 	}
 	return b, nil
+}
+
+// readUnlessCancelled runs read, and returns early with ctx's error when ctx is done
+// first. A terminal read cannot be interrupted, so it is left behind: the process is
+// about to end. onCancel undoes what the read did to the terminal.
+func readUnlessCancelled(ctx context.Context, read func() (string, error), onCancel func()) (string, error) {
+	if err := ctx.Err(); err != nil {
+		return "", err
+	}
+	type result struct {
+		v   string
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		v, err := read()
+		done <- result{v, err}
+	}()
+	select {
+	case r := <-done:
+		return r.v, r.err
+	case <-ctx.Done():
+		onCancel()
+		return "", ctx.Err()
+	}
 }
 
 func readLine(r io.Reader) (string, error) {

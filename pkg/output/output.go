@@ -13,6 +13,8 @@ import (
 	"github.com/olekukonko/tablewriter/renderer"
 	"github.com/olekukonko/tablewriter/tw"
 	"go.yaml.in/yaml/v3"
+
+	"github.com/tagmango-hooks/tagmango-hooks/pkg/safetext"
 )
 
 // Format is the value of --output.
@@ -52,10 +54,17 @@ func WriteStructured(w io.Writer, f Format, v any) error {
 		_, err = w.Write(b)
 		return err
 	}
-	enc := json.NewEncoder(w)
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
-	return enc.Encode(v)
+	if err := enc.Encode(v); err != nil {
+		return err
+	}
+	// encoding/json leaves DEL, C1 and bidi controls raw; a record's URL or a
+	// server's message must not drive the terminal, even as JSON.
+	_, err := w.Write(safetext.AppendJSON(make([]byte, 0, buf.Len()), buf.Bytes()))
+	return err
 }
 
 // toPlain round-trips v through JSON so that YAML output uses the JSON field names.
@@ -95,8 +104,12 @@ func (t *Table) AddRow(cells ...string) {
 	t.rows = append(t.rows, row)
 }
 
-// Render writes the table.
+// Render writes the table. A table without rows writes nothing, not even its header:
+// the command says on stderr that there is nothing to show.
 func (t *Table) Render() error {
+	if len(t.rows) == 0 {
+		return nil
+	}
 	if !t.tty {
 		var b bytes.Buffer
 		for _, r := range t.rows {
@@ -142,23 +155,7 @@ func (t *Table) Render() error {
 	return err
 }
 
-// SanitizeCell replaces tabs, newlines and other control characters with visible
-// escapes.
-func SanitizeCell(s string) string {
-	if !strings.ContainsFunc(s, isControl) {
-		return s
-	}
-	var b strings.Builder
-	for _, r := range s {
-		if isControl(r) {
-			fmt.Fprintf(&b, "\\x%02x", r)
-			continue
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
-}
-
-func isControl(r rune) bool {
-	return r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0)
-}
+// SanitizeCell replaces tabs, newlines and everything else pkg/safetext calls unsafe
+// (controls, bidi overrides, invalid UTF-8) with visible escapes, so a value cannot
+// break the layout or reach the terminal as a control sequence.
+func SanitizeCell(s string) string { return safetext.Escape(s) }

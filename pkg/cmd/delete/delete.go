@@ -16,6 +16,7 @@ import (
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/hookurl"
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/iostreams"
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/output"
+	"github.com/tagmango-hooks/tagmango-hooks/pkg/safetext"
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/store"
 )
 
@@ -140,7 +141,7 @@ func deleteRun(ctx context.Context, opts *DeleteOptions) error {
 		return cmdutil.PrintRecords(opts.IO, format, nil, now)
 	}
 	if opts.All && !opts.Yes && !opts.DryRun {
-		ok, err := opts.IO.Confirm(fmt.Sprintf("Delete %d URL(s) of profile %s on TagMango?", len(targets), profile))
+		ok, err := opts.IO.Confirm(ctx, fmt.Sprintf("Delete %d URL(s) of profile %s on TagMango?", len(targets), profile))
 		if err != nil {
 			return err
 		}
@@ -181,7 +182,7 @@ targets:
 			_, err := client.Delete(ctx, t.url)
 			switch {
 			case api.IsNotFound(err):
-				fmt.Fprintf(opts.IO.ErrOut, "✓ %s was already gone on TagMango\n", t.url)
+				fmt.Fprintf(opts.IO.ErrOut, "✓ %s was already gone on TagMango\n", safetext.Escape(t.url))
 			case api.IsAuth(err):
 				failures = append(failures, fmt.Errorf("%s: %w", t.url, err))
 				break targets // every other call would be refused the same way
@@ -189,7 +190,7 @@ targets:
 				failures = append(failures, fmt.Errorf("%s: %w", t.url, err))
 				continue
 			default:
-				fmt.Fprintf(opts.IO.ErrOut, "✓ deleted %s on TagMango\n", t.url)
+				fmt.Fprintf(opts.IO.ErrOut, "✓ deleted %s on TagMango\n", safetext.Escape(t.url))
 			}
 		}
 		var gone []store.Record

@@ -279,3 +279,29 @@ func TestEventsSampleDeprecatedWarns(t *testing.T) {
 		t.Errorf("exit %d, stderr %q, stdout %q", res.Code, res.Stderr, res.Stdout)
 	}
 }
+
+// The source of every event is a public documentation page, in text and JSON; the
+// catalog's working files (seeds/…) are nobody's business.
+func TestEventsShowSourceIsPublic(t *testing.T) {
+	e := cmdtest.New(t)
+	c, err := events.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range c.Names() {
+		res := e.Run("events", "show", name)
+		_, source, ok := strings.Cut(res.Stdout, "\nSource: ")
+		if res.Code != 0 || !ok {
+			t.Fatalf("%s: exit %d, no Source line:\n%s", name, res.Code, res.Stdout)
+		}
+		source = strings.TrimSuffix(source, "\n")
+		if !strings.HasPrefix(source, "https://docs.tagmango.com/") || strings.ContainsAny(source, " ;") {
+			t.Errorf("%s: Source: %q", name, source)
+		}
+		res = e.Run("events", "show", name, "-o", "json")
+		var entry struct{ Source string }
+		if err := json.Unmarshal([]byte(res.Stdout), &entry); err != nil || entry.Source != source {
+			t.Errorf("%s: -o json source %q (%v)", name, entry.Source, err)
+		}
+	}
+}

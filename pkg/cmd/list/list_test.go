@@ -61,6 +61,7 @@ func TestListTTY(t *testing.T) {
 func TestListFiltersAndProfiles(t *testing.T) {
 	e := cmdtest.New(t)
 	seed(t, e)
+	e.WriteConfig("profiles:\n  ci:\n    api-key: tmk_cccccccccccccccc\n") // --profile must name a profile
 	cases := []struct {
 		args []string
 		n    int

@@ -16,6 +16,7 @@ import (
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/events"
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/hookurl"
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/iostreams"
+	"github.com/tagmango-hooks/tagmango-hooks/pkg/safetext"
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/store"
 )
 
@@ -211,7 +212,7 @@ func (t *temporarySubscriptions) register(ctx context.Context, event, hookURL st
 		_ = t.store.Update(func(s *store.State) error { s.Upsert(rec); return nil })
 	}
 	t.done = append(t.done, rec)
-	fmt.Fprintf(t.io.ErrOut, "✓ subscribed %s → %s (temporary)\n", event, hookURL)
+	fmt.Fprintf(t.io.ErrOut, "✓ subscribed %s → %s (temporary)\n", event, safetext.Escape(hookURL))
 	return nil
 }
 

@@ -15,7 +15,7 @@ func TestProfileAddFromStdin(t *testing.T) {
 	if res.Code != 0 {
 		t.Fatalf("exit %d: %s", res.Code, res.Stderr)
 	}
-	if !strings.Contains(res.Stderr, "tm_…9f3a") || !strings.Contains(res.Stderr, "ci is now the current profile") {
+	if !strings.Contains(res.Stderr, "…9f3a") || !strings.Contains(res.Stderr, "ci is now the current profile") {
 		t.Errorf("stderr: %s", res.Stderr)
 	}
 	fi, err := os.Stat(e.ConfigPath)
@@ -44,7 +44,7 @@ func TestProfileAddFromStdin(t *testing.T) {
 	if err := json.Unmarshal([]byte(res.Stdout), &entries); err != nil {
 		t.Fatalf("%v: %s", err, res.Stdout)
 	}
-	if len(entries) != 2 || entries[0]["name"] != "ci" || entries[0]["current"] != true || entries[0]["apiKey"] != "tm_…9f3a" ||
+	if len(entries) != 2 || entries[0]["name"] != "ci" || entries[0]["current"] != true || entries[0]["apiKey"] != "…9f3a" ||
 		entries[1]["baseUrl"] != "http://127.0.0.1:4280" || entries[1]["current"] != false {
 		t.Errorf("entries %v", entries)
 	}
@@ -129,7 +129,7 @@ func TestProfileShowSources(t *testing.T) {
 
 	// file
 	s := show()
-	if s["profile"] != (setting{"a", "file"}) || s["apiKey"] != (setting{"tm_…9f3a", "file"}) || s["baseUrl"] != (setting{"http://file.example", "file"}) {
+	if s["profile"] != (setting{"a", "file"}) || s["apiKey"] != (setting{"…9f3a", "file"}) || s["baseUrl"] != (setting{"http://file.example", "file"}) {
 		t.Errorf("file layer: %+v", s)
 	}
 	// env beats file
@@ -141,14 +141,15 @@ func TestProfileShowSources(t *testing.T) {
 	}
 	// flag beats env
 	s = show("--profile", "a", "--base-url", "http://flag.example", "--api-key", "tmk_flag_key_1234567890abcd")
-	if s["profile"] != (setting{"a", "flag"}) || s["baseUrl"] != (setting{"http://flag.example", "flag"}) || s["apiKey"] != (setting{"tm_…abcd", "flag"}) {
+	if s["profile"] != (setting{"a", "flag"}) || s["baseUrl"] != (setting{"http://flag.example", "flag"}) || s["apiKey"] != (setting{"…abcd", "flag"}) {
 		t.Errorf("flag layer: %+v", s)
 	}
-	// default
+	// default: no current profile, and none named
 	t.Setenv("TAGMANGO_PROFILE", "")
 	t.Setenv("TAGMANGO_BASE_URL", "")
-	s = show("c")
-	if s["baseUrl"] != (setting{"https://api-prod-new.tagmango.com", "default"}) || s["apiKey"].Value != "" {
+	e.WriteConfig("profiles:\n  a:\n    api-key: tmk_aaaaaaaaaaaaaaaa\n")
+	s = show()
+	if s["profile"] != (setting{"default", "default"}) || s["baseUrl"] != (setting{"https://api-prod-new.tagmango.com", "default"}) || s["apiKey"] != (setting{"", "default"}) {
 		t.Errorf("default layer: %+v", s)
 	}
 }
@@ -162,6 +163,21 @@ func TestConfigPermissionWarning(t *testing.T) {
 	res := e.Run("profile", "list")
 	if !strings.Contains(res.Stderr, "chmod 600") {
 		t.Errorf("no warning: %s", res.Stderr)
+	}
+	if strings.Contains(res.Stderr, "config directory") {
+		t.Errorf("the directory is private: %s", res.Stderr)
+	}
+	// The directory too.
+	dir := strings.TrimSuffix(e.ConfigPath, "/config.yaml")
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	res = e.Run("profile", "list")
+	if !strings.Contains(res.Stderr, "warning: the config directory "+dir+" is accessible by other users (mode 0755); run: chmod 700 "+dir+"\n") {
+		t.Errorf("no directory warning: %s", res.Stderr)
+	}
+	if err := os.Chmod(dir, 0o700); err != nil {
+		t.Fatal(err)
 	}
 	// Writing it again makes it private.
 	res = e.RunWith(cmdtest.Options{Stdin: "tmk_new_key_0000000000000000"}, "profile", "add", "a")
@@ -192,7 +208,7 @@ func TestDottedProfileName(t *testing.T) {
 	e := cmdtest.New(t)
 	e.WriteConfig("current-profile: ci.prod\nprofiles:\n  ci.prod:\n    api-key: tmk_dotted_key_00000000wxyz\n    base-url: http://dotted.example\n")
 	res := e.Run("profile", "show", "-o", "json")
-	if res.Code != 0 || !strings.Contains(res.Stdout, `"value": "tm_…wxyz"`) || !strings.Contains(res.Stdout, "http://dotted.example") {
+	if res.Code != 0 || !strings.Contains(res.Stdout, `"value": "…wxyz"`) || !strings.Contains(res.Stdout, "http://dotted.example") {
 		t.Errorf("exit %d stdout %s stderr %s", res.Code, res.Stdout, res.Stderr)
 	}
 }
@@ -223,5 +239,97 @@ func TestProfileRemoveAsksOnTTY(t *testing.T) {
 	}
 	if b, _ := os.ReadFile(e.ConfigPath); strings.Contains(string(b), "tmk_aaaa") {
 		t.Errorf("confirmed but kept: %s", b)
+	}
+}
+
+// A profile named by --profile or TAGMANGO_PROFILE that the config lacks is a typo
+// (exit 2), unless the key comes from the flag or the environment too.
+func TestUnknownProfile(t *testing.T) {
+	e := cmdtest.New(t)
+	srv := cmdtest.NewAPIServer(t)
+	e.WriteConfig("current-profile: default\nprofiles:\n  default:\n    api-key: " + cmdtest.TestAPIKey + "\n    base-url: " + srv.URL + "\n  staging:\n    api-key: tmk_bbbbbbbbbbbbbbbb\n    base-url: " + srv.URL + "\n")
+	const msg = "error: no profile named nope; profiles: default, staging\n"
+	register := []string{"register", "--url", "https://example.com/h", "--event", "course.completed.50"}
+	for _, args := range [][]string{
+		{"--profile", "nope", "list"},
+		append([]string{"--profile", "nope"}, register...),
+		{"--profile", "nope", "delete", "--url", "https://example.com/h"},
+		{"--profile", "nope", "profile", "show"},
+		{"profile", "show", "nope"},
+		{"--profile", "nope", "listen", "--port", "0", "--timeout", "1ms", "--register", "--public-url", "https://t.example.com", "--event", "course.completed.50"},
+	} {
+		res := e.Run(args...)
+		if res.Code != 2 || res.Stderr != msg || res.Stdout != "" {
+			t.Errorf("%v: exit %d stdout %q stderr %q", args, res.Code, res.Stdout, res.Stderr)
+		}
+	}
+	t.Setenv("TAGMANGO_PROFILE", "nope")
+	if res := e.Run("list"); res.Code != 2 || res.Stderr != msg {
+		t.Errorf("TAGMANGO_PROFILE=nope list: exit %d %q", res.Code, res.Stderr)
+	}
+	// Commands that read no profile do not care.
+	for _, args := range [][]string{
+		{"events"},
+		{"events", "show", "user.deleted"},
+		{"listen", "--port", "0", "--timeout", "1ms"},
+		{"profile", "list"},
+		{"list", "--all-profiles"},
+	} {
+		if res := e.Run(args...); res.Code != 0 {
+			t.Errorf("TAGMANGO_PROFILE=nope %v: exit %d %s", args, res.Code, res.Stderr)
+		}
+	}
+	if len(srv.Calls()) != 0 {
+		t.Errorf("%d API calls", len(srv.Calls()))
+	}
+
+	// With the key from the environment or the flag, any profile name is fine.
+	t.Setenv("TAGMANGO_API_KEY", cmdtest.TestAPIKey)
+	t.Setenv("TAGMANGO_BASE_URL", srv.URL)
+	if res := e.Run(register...); res.Code != 0 {
+		t.Errorf("env key: exit %d %s", res.Code, res.Stderr)
+	}
+	t.Setenv("TAGMANGO_API_KEY", "")
+	if res := e.Run(append([]string{"--api-key", cmdtest.TestAPIKey}, "list")...); res.Code != 0 {
+		t.Errorf("flag key: exit %d %s", res.Code, res.Stderr)
+	}
+	// ... but `profile show NAME` asks about the config file's profile NAME.
+	t.Setenv("TAGMANGO_API_KEY", cmdtest.TestAPIKey)
+	if res := e.Run("profile", "show", "nope"); res.Code != 2 || res.Stderr != msg {
+		t.Errorf("profile show nope with an env key: exit %d %q", res.Code, res.Stderr)
+	}
+	// The current profile and the default need no entry: that is the no-key case (4).
+	t.Setenv("TAGMANGO_API_KEY", "")
+	t.Setenv("TAGMANGO_PROFILE", "")
+	e.WriteConfig("")
+	if res := e.Run(register...); res.Code != 4 {
+		t.Errorf("no config: exit %d %s", res.Code, res.Stderr)
+	}
+	if res := e.Run("--profile", "ci", "list"); res.Code != 2 || !strings.Contains(res.Stderr, "no profile named ci: there are no profiles yet; add one with `tagmango-hooks profile add ci`") {
+		t.Errorf("no profiles: exit %d %s", res.Code, res.Stderr)
+	}
+}
+
+// The mask shows the last 4 characters of a key of 16 or more, else only its length,
+// and never a prefix the key does not have.
+func TestKeyMask(t *testing.T) {
+	e := cmdtest.New(t)
+	e.WriteConfig("current-profile: a\nprofiles:\n  a:\n    api-key: short_key_12\n  b:\n    api-key: staging_key_9999\n")
+	e.Secrets = append(e.Secrets, "short_key_12", "staging_key_9999")
+	res := e.Run("profile", "list", "-o", "json")
+	var entries []map[string]any
+	if err := json.Unmarshal([]byte(res.Stdout), &entries); err != nil {
+		t.Fatalf("%v: %s", err, res.Stdout)
+	}
+	if len(entries) != 2 || entries[0]["apiKey"] != "set (12 characters)" || entries[1]["apiKey"] != "…9999" {
+		t.Errorf("entries %v", entries)
+	}
+	res = e.RunWith(cmdtest.Options{StdoutTTY: true}, "profile", "show")
+	if !strings.Contains(res.Stdout, "set (12 characters)") || strings.Contains(res.Stdout, "tm_") {
+		t.Errorf("show: %s", res.Stdout)
+	}
+	res = e.RunWith(cmdtest.Options{Stdin: "staging_key_0000\n"}, "profile", "add", "c")
+	if !strings.Contains(res.Stderr, "(key …0000)") {
+		t.Errorf("add: %s", res.Stderr)
 	}
 }

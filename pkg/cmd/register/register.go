@@ -17,6 +17,7 @@ import (
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/hookurl"
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/iostreams"
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/output"
+	"github.com/tagmango-hooks/tagmango-hooks/pkg/safetext"
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/store"
 )
 
@@ -184,7 +185,7 @@ func registerRun(ctx context.Context, opts *RegisterOptions) error {
 		rec := store.NewRecord(settings.Profile, name, opts.URL, opts.Filters, now)
 		if i := state.Find(rec.ID); i >= 0 && !opts.Force {
 			existing := state.Subscriptions[i]
-			fmt.Fprintf(opts.IO.ErrOut, "✓ already registered: %s %s → %s (use --force to send it again)\n", existing.ID, existing.Event, existing.HookURL)
+			fmt.Fprintf(opts.IO.ErrOut, "✓ already registered: %s %s → %s (use --force to send it again)\n", existing.ID, existing.Event, safetext.Escape(existing.HookURL))
 			result = append(result, existing)
 			continue
 		}
@@ -225,7 +226,7 @@ func registerRun(ctx context.Context, opts *RegisterOptions) error {
 		if err := st.Update(func(s *store.State) error { s.Upsert(rec); return nil }); err != nil {
 			return fmt.Errorf("TagMango accepted %s for %s but it could not be recorded locally: %w", rec.Event, rec.HookURL, err)
 		}
-		fmt.Fprintf(opts.IO.ErrOut, "✓ registered %s %s → %s\n", rec.ID, rec.Event, rec.HookURL)
+		fmt.Fprintf(opts.IO.ErrOut, "✓ registered %s %s → %s\n", rec.ID, rec.Event, safetext.Escape(rec.HookURL))
 		result = append(result, rec)
 	}
 	if err := ctx.Err(); err != nil {

@@ -205,7 +205,7 @@ func TestRegisterDryRun(t *testing.T) {
 	if len(srv.Calls()) != 0 || e.ReadState() != "" {
 		t.Errorf("dry run sent or recorded something")
 	}
-	for _, want := range []string{"POST " + srv.URL + "/api/v1/integration/webhook/webhook", "x-api-key: tm_…", `"event":"course.completed.50"`} {
+	for _, want := range []string{"POST " + srv.URL + "/api/v1/integration/webhook/webhook", "x-api-key: …9f3a", `"event":"course.completed.50"`} {
 		if !strings.Contains(res.Stdout, want) {
 			t.Errorf("dry run output lacks %q:\n%s", want, res.Stdout)
 		}
@@ -352,7 +352,7 @@ func TestRegisterVerboseLogsRedacted(t *testing.T) {
 	if res.Code != 0 {
 		t.Fatalf("exit %d: %s", res.Code, res.Stderr)
 	}
-	for _, want := range []string{"> POST " + srv.URL, "x-api-key: tm_…", "< 200"} {
+	for _, want := range []string{"> POST " + srv.URL, "x-api-key: …9f3a", "< 200"} {
 		if !strings.Contains(res.Stderr, want) {
 			t.Errorf("verbose log lacks %q:\n%s", want, res.Stderr)
 		}

@@ -33,14 +33,20 @@ XDG_CONFIG_HOME, XDG_STATE_HOME
 		short: "Exit codes and what they mean",
 		long: `tagmango-hooks exits with:
 
-0    success, including "already registered" and "already deleted"
-1    the operation failed: an API error, the network, a file
-2    usage or validation error: a bad flag, an unknown event or id, an invalid URL,
-     a confirmation needed off a terminal (--all or 'profile remove' without --yes)
+0    success, including "already registered" and "already deleted"; also when the
+     reader of stdout goes away ('list | head -1'): a quiet end, no message
+1    the operation failed: an API error, the network, a file, or a 2xx answer that
+     is not TagMango's JSON (is --base-url right?)
+2    usage or validation error: a bad flag, an unknown subcommand, an unknown event
+     or id, an invalid URL, a --profile or TAGMANGO_PROFILE the config file lacks
+     (unless the key comes from --api-key or TAGMANGO_API_KEY), a confirmation
+     needed off a terminal (--all or 'profile remove' without --yes)
 3    an expectation was not met: 'listen --count' timed out, 'trigger', 'replay' or
-     'emulator fire' saw a non-2xx, slow or failed delivery, or the endpoint could not be reached
+     'emulator fire' saw a non-2xx, slow or failed delivery, or the endpoint could not be reached;
+     'emulator fire' matched no registration
 4    authentication: no API key, or TagMango rejected it (401/403)
-130  interrupted (Ctrl-C), except for 'listen', where Ctrl-C is the normal end (0)
+130  interrupted (Ctrl-C), at a prompt too (nothing is changed); except for
+     'listen', where Ctrl-C is the normal end (0)
 `,
 	},
 }

@@ -62,5 +62,9 @@ replay what you captured, and run a local TagMango in CI.`,
 	cmd.SetIn(f.IOStreams.In)
 
 	addCommands(cmd, f)
+	cmd.SetHelpCommand(newHelpCmd())
+	// Added now rather than when cobra runs, so that it refuses unknown shells too.
+	cmd.InitDefaultCompletionCmd()
+	refuseUnknownSubcommands(cmd)
 	return cmd
 }

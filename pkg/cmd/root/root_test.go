@@ -2,10 +2,13 @@ package root_test
 
 import (
 	"encoding/json"
+	"os"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/cmdtest"
+	"github.com/tagmango-hooks/tagmango-hooks/pkg/cmdutil"
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/store"
 )
 
@@ -112,6 +115,66 @@ func TestUsageErrors(t *testing.T) {
 		}
 		if !strings.Contains(res.Stderr, "usage:") || strings.Count(res.Stderr, "\n") > 4 {
 			t.Errorf("%v: stderr should be a short usage error:\n%s", args, res.Stderr)
+		}
+	}
+}
+
+// A typo anywhere in the tree is a usage error naming the command and suggesting the
+// right one; only the root used to check.
+func TestUnknownSubcommands(t *testing.T) {
+	e := cmdtest.New(t)
+	cases := []struct {
+		args          []string
+		unknown, path string
+		suggest       string
+	}{
+		{[]string{"profile", "ad", "ci"}, "ad", "tagmango-hooks profile", "add"},
+		{[]string{"emulator", "serv"}, "serv", "tagmango-hooks emulator", "serve"},
+		{[]string{"completion", "bogus"}, "bogus", "tagmango-hooks completion", ""},
+		{[]string{"completion", "zhs"}, "zhs", "tagmango-hooks completion", "zsh"},
+		{[]string{"help", "bogus"}, "bogus", "tagmango-hooks", ""},
+		{[]string{"help", "exit-code"}, "exit-code", "tagmango-hooks", "exit-codes"},
+		{[]string{"help", "profile", "ad"}, "ad", "tagmango-hooks profile", "add"},
+		{[]string{"events", "bogus"}, "", "", ""},
+		{[]string{"lisen"}, "lisen", "tagmango-hooks", "listen"},
+	}
+	for _, tc := range cases {
+		res := e.Run(tc.args...)
+		if res.Code != 2 || res.Stdout != "" {
+			t.Errorf("%v: exit %d, stdout %q", tc.args, res.Code, res.Stdout)
+		}
+		if tc.unknown != "" && !strings.Contains(res.Stderr, `error: unknown command "`+tc.unknown+`" for "`+tc.path+`"`) {
+			t.Errorf("%v: stderr %s", tc.args, res.Stderr)
+		}
+		if tc.suggest != "" && (!strings.Contains(res.Stderr, "Did you mean this?\n") || !strings.Contains(res.Stderr, "\t"+tc.suggest+"\n")) {
+			t.Errorf("%v: no suggestion of %s: %s", tc.args, tc.suggest, res.Stderr)
+		}
+	}
+	// A group alone still shows its help, and help still helps.
+	for _, args := range [][]string{{"profile"}, {"emulator"}, {"completion"}, {"help", "profile"}, {"help", "profile", "add"}, {"profile", "--help"}} {
+		res := e.Run(args...)
+		if res.Code != 0 || !strings.Contains(res.Stdout, "Usage:") || strings.Contains(res.Stdout, "<command> [flags]") {
+			t.Errorf("%v: exit %d stdout %q stderr %s", args, res.Code, res.Stdout, res.Stderr)
+		}
+	}
+	if got := completions(t, e, "help", "exit"); !has(got, "exit-codes") {
+		t.Errorf("help completion: %v", got)
+	}
+}
+
+// closedPipe fails every write as a pipe without a reader does.
+type closedPipe struct{}
+
+func (closedPipe) Write([]byte) (int, error) {
+	return 0, &os.PathError{Op: "write", Path: "/dev/stdout", Err: syscall.EPIPE}
+}
+
+func TestClosedStdoutEndsQuietly(t *testing.T) {
+	e := cmdtest.New(t)
+	closeStdout := cmdtest.Options{Factory: func(f *cmdutil.Factory) { f.IOStreams.Out = closedPipe{} }}
+	for _, args := range [][]string{{"events", "-o", "json"}, {"events", "show", "user.deleted"}, {"profile", "list", "-o", "json"}} {
+		if res := e.RunWith(closeStdout, args...); res.Code != 0 || res.Stderr != "" {
+			t.Errorf("%v: exit %d stderr %q", args, res.Code, res.Stderr)
 		}
 	}
 }

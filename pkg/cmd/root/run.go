@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"syscall"
 
 	"github.com/spf13/cobra"
 
@@ -31,6 +32,11 @@ func Main(ctx context.Context, f *cmdutil.Factory, args []string) (code int) {
 	if err == nil {
 		return cmdutil.ExitOK
 	}
+	// The reader of stdout went away (`list | head -1`): the user has seen what they
+	// wanted. A quiet end, as for any Unix filter; listen has cleaned up first.
+	if errors.Is(err, syscall.EPIPE) {
+		return cmdutil.ExitOK
+	}
 	// cobra reports an unknown command as a plain error; it is a usage error.
 	if strings.HasPrefix(err.Error(), "unknown command ") {
 		err = cmdutil.FlagErrorWrap(err)
@@ -53,7 +59,8 @@ func printError(f *cmdutil.Factory, cmd *cobra.Command, err error) {
 	}
 	var flagErr *cmdutil.FlagError
 	if errors.As(err, &flagErr) {
-		fmt.Fprintf(errOut, "error: %s\n", err)
+		// cobra's did-you-mean suggestions end in a newline of their own.
+		fmt.Fprintf(errOut, "error: %s\n", strings.TrimRight(err.Error(), "\n"))
 		if cmd != nil {
 			fmt.Fprintf(errOut, "usage: %s\nRun '%s --help' for more.\n", cmd.UseLine(), cmd.CommandPath())
 		}

@@ -2,6 +2,7 @@
 package add
 
 import (
+	"context"
 	"fmt"
 	"net/url"
 	"strings"
@@ -41,7 +42,7 @@ integration works). The first profile added becomes the current one.`,
 		Example: `  $ echo "$TAGMANGO_API_KEY" | tagmango-hooks profile add ci
   $ tagmango-hooks profile add staging --base-url https://staging.example.com --use`,
 		Args: cmdutil.ExactArgs(1, "profile add needs a profile NAME"),
-		RunE: func(_ *cobra.Command, args []string) error {
+		RunE: func(c *cobra.Command, args []string) error {
 			opts.Name = args[0]
 			if err := config.ValidateProfileName(opts.Name); err != nil {
 				return cmdutil.FlagErrorWrap(err)
@@ -54,7 +55,7 @@ integration works). The first profile added becomes the current one.`,
 			if runF != nil {
 				return runF(opts)
 			}
-			return addRun(opts)
+			return addRun(c.Context(), opts)
 		},
 	}
 	cmd.Flags().StringVar(&opts.BaseURL, "base-url", "", "API base URL stored with the profile")
@@ -70,8 +71,8 @@ func validateBaseURL(raw string) error {
 	return nil
 }
 
-func addRun(opts *AddOptions) error {
-	key, err := readKey(opts)
+func addRun(ctx context.Context, opts *AddOptions) error {
+	key, err := readKey(ctx, opts)
 	if err != nil {
 		return err
 	}
@@ -111,13 +112,13 @@ func addRun(opts *AddOptions) error {
 	return nil
 }
 
-func readKey(opts *AddOptions) (string, error) {
+func readKey(ctx context.Context, opts *AddOptions) (string, error) {
 	var (
 		raw string
 		err error
 	)
 	if opts.IO.IsStdinTTY() {
-		raw, err = opts.IO.ReadSecret(fmt.Sprintf("API key for profile %s: ", opts.Name))
+		raw, err = opts.IO.ReadSecret(ctx, fmt.Sprintf("API key for profile %s: ", opts.Name))
 		if err != nil {
 			return "", fmt.Errorf("reading the key: %w", err)
 		}

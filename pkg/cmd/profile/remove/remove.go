@@ -2,6 +2,7 @@
 package remove
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/spf13/cobra"
@@ -30,7 +31,7 @@ func NewCmdRemove(f *cmdutil.Factory, runF func(*RemoveOptions) error) *cobra.Co
 		Short:             "Remove a profile and its key from the config file",
 		Args:              cmdutil.ExactArgs(1, "profile remove needs a profile NAME"),
 		ValidArgsFunction: cmdutil.CompleteProfiles(f),
-		RunE: func(_ *cobra.Command, args []string) error {
+		RunE: func(c *cobra.Command, args []string) error {
 			opts.Name = args[0]
 			if !opts.Yes && !opts.IO.CanPrompt() {
 				return cmdutil.FlagErrorf("--yes is required to remove a profile when not running interactively")
@@ -38,14 +39,14 @@ func NewCmdRemove(f *cmdutil.Factory, runF func(*RemoveOptions) error) *cobra.Co
 			if runF != nil {
 				return runF(opts)
 			}
-			return removeRun(opts)
+			return removeRun(c.Context(), opts)
 		},
 	}
 	cmd.Flags().BoolVarP(&opts.Yes, "yes", "y", false, "do not ask for confirmation")
 	return cmd
 }
 
-func removeRun(opts *RemoveOptions) error {
+func removeRun(ctx context.Context, opts *RemoveOptions) error {
 	path := opts.ConfigPath()
 	cfg, err := config.LoadFile(path, opts.IO.ErrOut)
 	if err != nil {
@@ -55,7 +56,7 @@ func removeRun(opts *RemoveOptions) error {
 		return use.UnknownProfile(opts.Name, cfg)
 	}
 	if !opts.Yes {
-		ok, err := opts.IO.Confirm(fmt.Sprintf("Remove profile %s and its API key?", opts.Name))
+		ok, err := opts.IO.Confirm(ctx, fmt.Sprintf("Remove profile %s and its API key?", opts.Name))
 		if err != nil {
 			return err
 		}

@@ -83,6 +83,11 @@ func showRun(opts *ShowOptions) error {
 		return err
 	}
 	_, exists := s.File.Profiles[s.Profile]
+	if opts.Name != "" && !exists {
+		// Asked by name, a profile the file lacks is a typo even when a key comes
+		// from the environment.
+		return config.NewUnknownProfileError(opts.Name, s.File)
+	}
 	eff := Effective{
 		Profile: Setting{s.Profile, s.Sources[config.KeyProfile]},
 		APIKey:  Setting{api.MaskKey(s.APIKey), s.Sources[config.KeyAPIKey]},
@@ -90,9 +95,6 @@ func showRun(opts *ShowOptions) error {
 		Config:  Setting{s.ConfigPath, s.Sources[config.KeyConfig]},
 		State:   Setting{s.StatePath, s.Sources[config.KeyState]},
 		Exists:  exists,
-	}
-	if opts.Name != "" && !exists {
-		opts.IO.ErrOut.Write([]byte("warning: profile " + opts.Name + " is not in the config file\n"))
 	}
 	if format.IsStructured() {
 		return output.WriteStructured(opts.IO.Out, format, eff)

@@ -3,7 +3,6 @@ package use
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -56,9 +55,5 @@ func useRun(opts *UseOptions) error {
 
 // UnknownProfile is the usage error for a profile name not in the config file.
 func UnknownProfile(name string, cfg *config.File) error {
-	names := cfg.ProfileNames()
-	if len(names) == 0 {
-		return cmdutil.Invalidf("no profile named %q: there are no profiles yet; add one with `tagmango-hooks profile add %s`", name, name)
-	}
-	return cmdutil.Invalidf("no profile named %q; profiles: %s", name, strings.Join(names, ", "))
+	return config.NewUnknownProfileError(name, cfg)
 }
