@@ -383,6 +383,11 @@ func TestWriteSummary(t *testing.T) {
 		t.Errorf("got:\n%s\nwant:\n%s", b.String(), want)
 	}
 	b.Reset()
+	_ = WriteSummary(&b, &Summary{ByEvent: map[string]int{}, NotShown: 7, NotSaved: 2})
+	if want := "  also: 7 received but not shown (the display failed, or listen stopped before it caught up) · 2 answered 503 because --save could not write them\n"; !strings.HasSuffix(b.String(), want) {
+		t.Errorf("got:\n%s\nwant suffix:\n%s", b.String(), want)
+	}
+	b.Reset()
 	_ = WriteSummary(&b, &Summary{ByEvent: map[string]int{}})
 	if b.String() != "Summary: no deliveries\n  duplicates: 0 · with warnings: 0 · forward failures: 0\n" {
 		t.Errorf("empty: %q", b.String())

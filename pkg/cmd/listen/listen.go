@@ -493,6 +493,11 @@ func listenRun(ctx context.Context, opts *ListenOptions) error {
 		_ = listen.WriteSummary(opts.IO.ErrOut, summary)
 	}
 	switch {
+	case runErr != nil && ctx.Err() != nil && !errors.Is(runErr, syscall.EPIPE):
+		// After Ctrl-C, root would only say "interrupted": what was not shown or not
+		// saved must be said.
+		fmt.Fprintf(opts.IO.ErrOut, "error: %s\n", runErr)
+		return cmdutil.ErrSilent
 	case runErr != nil:
 		return runErr
 	case cleanupFailed:
