@@ -456,4 +456,3 @@ func TestEngineSaysTheSaveFileWasReopened(t *testing.T) {
 		t.Errorf("reopened file: %s", data)
 	}
 }
-

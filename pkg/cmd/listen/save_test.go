@@ -54,7 +54,9 @@ func TestSaveOnAFullDisk(t *testing.T) {
 	f := factory.New(ios)
 	env.Configure(f)
 	done := make(chan int, 1)
-	go func() { done <- root.Main(context.Background(), f, []string{"listen", "--port", "0", "--json", "--save", file}) }()
+	go func() {
+		done <- root.Main(context.Background(), f, []string{"listen", "--port", "0", "--json", "--save", file})
+	}()
 	var url string
 	select {
 	case url = <-w.ready:
