@@ -397,7 +397,9 @@ func (e *Engine) Run(ctx context.Context) (*Summary, error) {
 	go func() {
 		select {
 		case <-e.abandon:
-			cancelGrace()
+			// Forwards end now; handlers waiting for a commit answer 503 at once,
+			// and must be let finish their answer (the grace still bounds the rest).
+			cancelBase()
 		case <-watched:
 		}
 	}()

@@ -226,7 +226,7 @@ func TestClosedStdoutCleansUp(t *testing.T) {
 	if recs := readState(t, env); len(recs) != 0 {
 		t.Errorf("records left: %+v", recs)
 	}
-	if stderr := w.String(); !strings.Contains(stderr, "✓ deleted 2 temporary subscriptions") || strings.Contains(stderr, "not shown") {
+	if stderr := w.String(); !strings.Contains(stderr, "✓ deleted 2 temporary subscriptions") || strings.Contains(stderr, "error") {
 		t.Errorf("stderr:\n%s", stderr)
 	}
 }

@@ -34,7 +34,8 @@ XDG_CONFIG_HOME, XDG_STATE_HOME
 		long: `tagmango-hooks exits with:
 
 0    success, including "already registered" and "already deleted"
-1    the operation failed: an API error, the network, a file
+1    the operation failed: an API error, the network, a file; for 'listen': --save or
+     the display could not be written, or deliveries were left unshown at Ctrl-C
 2    usage or validation error: a bad flag, an unknown event or id, an invalid URL,
      a confirmation needed off a terminal (--all or 'profile remove' without --yes)
 3    an expectation was not met: 'listen --count' timed out, 'trigger', 'replay' or
