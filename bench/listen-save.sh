@@ -30,7 +30,7 @@ tmp=$(mktemp -d)
 PID=""
 cleanup() {
 	[ -n "$PID" ] && kill "$PID" 2>/dev/null || true
-	rm -rf "$tmp"
+	[ -n "${KEEP:-}" ] && echo "kept $tmp" >&2 || rm -rf "$tmp"
 }
 trap cleanup EXIT
 
@@ -55,6 +55,7 @@ start() {
 	local name=$1
 	shift
 	rm -f "$tmp/$name.jsonl"
+	: >"$tmp/$name.err" # before the start: the old Ready line must not be read
 	taskset -c 0 "$tmp/tagmango-hooks" listen --port 0 --json "$@" >"$tmp/$name.out" 2>"$tmp/$name.err" &
 	PID=$!
 	for _ in $(seq 400); do
