@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log"
+	"maps"
 	"net"
 	"net/http"
 	"os"
@@ -110,6 +111,14 @@ type Config struct {
 	DuplicateWindow int
 	// ShutdownGrace bounds how long requests in flight may finish when stopping.
 	ShutdownGrace time.Duration
+	// Save, when set, keeps the --save line of every delivery shown. A delivery is
+	// answered 2xx only once its line has been written (group commit: the handlers
+	// of a batch wait for its one write); after a failed write, that batch and every
+	// later delivery are answered 503 and the engine stops.
+	Save Saver
+	// SeqBase is the seq before the first delivery's: numbering continues after it
+	// (the highest seq of the --save file appended to).
+	SeqBase int64
 	// ReadHeaderTimeout cuts a connection whose request headers are not complete in
 	// time (slowloris), ReadTimeout one whose whole request (headers and body) is not,
 	// and IdleTimeout a keep-alive connection that sends nothing more. Zero means
@@ -118,10 +127,12 @@ type Config struct {
 }
 
 // Renderer shows entries. The engine calls it from a single goroutine, in arrival
-// order; Flush is called when the queue has been empty for a moment (flushDelay) and
-// at the end, so that output is never held back while nothing else is coming. An
-// error stops the engine. The engine never
-// reuses what it hands over, so a renderer may keep entries.
+// order; Flush is called when the queue has been empty for a moment (flushDelay),
+// every maxUnflushed entries, and at the end, so that output is never held back
+// while nothing else is coming. A delivery counts as shown once a Flush after it
+// succeeded. An error stops the engine (a closed stdout, EPIPE, is a deliberate
+// end; any other is a failure). The engine never reuses what it hands over, so a
+// renderer may keep entries.
 type Renderer interface {
 	Render(Entry) error
 	Flush() error
@@ -129,7 +140,8 @@ type Renderer interface {
 
 // Summary counts what happened, for the line printed when listen ends.
 type Summary struct {
-	// Deliveries counts the deliveries shown and accepted (not refused).
+	// Deliveries counts the deliveries shown and accepted (not refused): shown means
+	// written out by the renderer (a Flush after it succeeded).
 	Deliveries int
 	// ByEvent counts them by detected event.
 	ByEvent map[string]int
@@ -152,6 +164,11 @@ type Summary struct {
 	Other int
 	// CountReached reports that Config.Count deliveries came.
 	CountReached bool
+	// NotShown counts deliveries received but not shown: the display failed, or
+	// was abandoned (Engine.Abandon) before it caught up.
+	NotShown int
+	// NotSaved counts deliveries answered 503 because --save could not write.
+	NotSaved int
 }
 
 // Engine is one listener. Build it with New, bind it with Listen (or let Run do it),
@@ -176,11 +193,27 @@ type Engine struct {
 	// carries it came back: a loop. "" without routes.
 	hopID string
 
-	// Owned by the processing goroutine.
+	// Owned by the processing goroutine; mu guards summary and the two errors, which
+	// Run reads when it abandons a display that is stuck.
+	mu      sync.Mutex
 	summary Summary
 	matched int
-	pending map[int64]bool
-	failed  error
+	pending map[int64]*Delivery
+	// unflushed are the entries rendered since the last Flush: they count once it
+	// succeeds, and as not shown when it fails.
+	unflushed []Entry
+	saveBuf   []byte
+	// saveErr is the failed --save write; outErr the failed display.
+	saveErr, outErr            error
+	notSavedFrom, notShownFrom int64
+	// broken is set once a save or the display failed: deliveries get 503.
+	broken atomic.Bool
+	// accepted counts the deliveries queued (refused ones aside), so that an
+	// abandoned display can say how many it did not show.
+	accepted    atomic.Int64
+	abandon     chan struct{}
+	abandonOnce sync.Once
+	abandoned   atomic.Bool
 
 	stopOnce sync.Once
 	stop     chan struct{}
@@ -275,14 +308,16 @@ func New(cfg Config, r Renderer) (*Engine, error) {
 		now:      cfg.Now,
 		q:        newQueue(cfg.QueueLen, cfg.QueueBytes),
 		dup:      newDedupe(cfg.DuplicateWindow),
-		pending:  map[int64]bool{},
+		pending:  map[int64]*Delivery{},
 		stop:     make(chan struct{}),
+		abandon:  make(chan struct{}),
 		summary:  Summary{ByEvent: map[string]int{}},
 	}
 	if e.now == nil {
 		e.now = time.Now
 	}
 	e.inflight.max = cfg.InFlightBytes
+	e.q.seq = cfg.SeqBase
 	if cfg.RequireHeader != nil {
 		e.reqWant = sha256.Sum256([]byte(cfg.RequireHeader.Value))
 	}
@@ -391,11 +426,25 @@ func (e *Engine) Run(ctx context.Context) (*Summary, error) {
 	case serveErr = <-served:
 	}
 	e.stopping.Store(true)
+	// Deliveries waiting for room in the queue are answered 503 now: stopping must
+	// not wait for a stuck display.
+	e.q.close()
 	graceCtx, cancelGrace := context.WithTimeout(context.WithoutCancel(ctx), e.cfg.ShutdownGrace)
+	watched := make(chan struct{})
+	go func() {
+		select {
+		case <-e.abandon:
+			// Forwards end now; handlers waiting for a commit answer 503 at once,
+			// and must be let finish their answer (the grace still bounds the rest).
+			cancelBase()
+		case <-watched:
+		}
+	}()
 	if err := srv.Shutdown(graceCtx); err != nil {
 		cancelBase()
 		_ = srv.Close()
 	}
+	close(watched)
 	cancelGrace()
 	cancelBase()
 	if serveErr == nil {
@@ -404,23 +453,84 @@ func (e *Engine) Run(ctx context.Context) (*Summary, error) {
 		}
 	}
 	// Handlers still running after Close finish quickly: their context is cancelled,
-	// and they no longer wait for room in the queue.
-	e.q.close()
+	// they no longer wait for room in the queue, nor, once abandoned, for a commit.
 	e.gate.Lock()
 	e.closed = true
 	e.gate.Unlock()
 	e.q.finish()
-	<-processed
+	abandoned := false
+	select {
+	case <-processed:
+	case <-e.abandon:
+		select {
+		case <-processed:
+		default:
+			// The display is stuck (a stalled pipe): leave it. The processing
+			// goroutine ends by itself once its write returns.
+			abandoned = true
+			e.abandoned.Store(true)
+		}
+	}
 	if e.client != nil {
 		e.client.CloseIdleConnections()
 	}
+	sum, err := e.result(abandoned)
 	if serveErr != nil && !errors.Is(serveErr, http.ErrServerClosed) {
-		return &e.summary, fmt.Errorf("serving: %w", serveErr)
+		return sum, fmt.Errorf("serving: %w", serveErr)
 	}
-	if e.failed != nil {
-		return &e.summary, e.failed
+	return sum, err
+}
+
+// Abandon gives up on a display that does not catch up once the engine is stopping
+// (a second Ctrl-C, or a grace period over): Run returns at once, counting what was
+// not shown. Deliveries still waiting for their --save line are answered 503.
+func (e *Engine) Abandon() {
+	e.abandonOnce.Do(func() { close(e.abandon) })
+}
+
+// result is a copy of the summary, and the error that ended the engine.
+func (e *Engine) result(abandoned bool) (*Summary, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	sum := e.summary
+	sum.ByEvent = maps.Clone(e.summary.ByEvent)
+	if abandoned {
+		// What the processing goroutine had not accounted for when it was left.
+		if n := int(e.accepted.Load()) - sum.Deliveries - sum.Hidden - sum.Late - sum.NotShown; n > 0 {
+			sum.NotShown += n
+		}
 	}
-	return &e.summary, nil
+	var errs []error
+	if e.saveErr != nil {
+		if sum.NotSaved > 0 {
+			errs = append(errs, fmt.Errorf("--save: %w: %d %s from #%d on %s answered 503 (not saved; the sender may retry)",
+				e.saveErr, sum.NotSaved, plural(sum.NotSaved, "delivery", "deliveries"), e.notSavedFrom, plural(sum.NotSaved, "was", "were")))
+		} else {
+			errs = append(errs, fmt.Errorf("--save: %w", e.saveErr))
+		}
+	}
+	closed := e.outErr != nil && errors.Is(e.outErr, syscall.EPIPE)
+	switch {
+	case closed:
+		// The reader of stdout went away (`| head`): a deliberate end, not a loss.
+		errs = append(errs, fmt.Errorf("writing output: %w", e.outErr))
+	case e.outErr != nil && sum.NotShown > 0:
+		errs = append(errs, fmt.Errorf("writing output: %w: %d received %s (from #%d on) %s not shown",
+			e.outErr, sum.NotShown, plural(sum.NotShown, "delivery", "deliveries"), e.notShownFrom, plural(sum.NotShown, "was", "were")))
+	case e.outErr != nil:
+		errs = append(errs, fmt.Errorf("writing output: %w", e.outErr))
+	case abandoned && sum.NotShown > 0:
+		errs = append(errs, fmt.Errorf("stopped without waiting for the display: %d received %s %s not shown",
+			sum.NotShown, plural(sum.NotShown, "delivery", "deliveries"), plural(sum.NotShown, "was", "were")))
+	}
+	return &sum, errors.Join(errs...)
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
 
 func (e *Engine) signalStop() {
@@ -527,15 +637,65 @@ func (e *Engine) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if route == nil {
 		d.Status = e.cfg.Status
-		e.q.push(d, size)
-		w.WriteHeader(d.Status) // net/http adds Content-Length: 0
+		e.accept(w, r, d, size)
 		return
 	}
 	d.ForwardTo = route.URL
-	e.q.push(d, size)
-	res := e.forward(w, r, d, route)
-	e.q.push(res, forwardResultSize(res))
+	if !e.q.push(d, size) {
+		e.unavailable(w)
+		return
+	}
+	e.accepted.Add(1)
+	e.forward(w, r, d, route)
 }
+
+// accept queues a delivery that is not forwarded and answers it. With --save, a 2xx
+// waits for the write of the batch that holds its line.
+func (e *Engine) accept(w http.ResponseWriter, r *http.Request, d *Delivery, size int64) {
+	status := d.Status
+	d.wait = e.cfg.Save != nil && is2xx(status)
+	c, ok := e.q.add(d, size, d.wait)
+	if !ok {
+		e.unavailable(w)
+		return
+	}
+	e.accepted.Add(1)
+	switch {
+	case d.wait:
+		// d.Status is now the processing goroutine's verdict: 503 when the line
+		// could not be written (or came after --count).
+		if !e.await(r, c) || d.Status != status {
+			e.unavailable(w)
+			return
+		}
+	case is2xx(status) && e.broken.Load():
+		e.unavailable(w) // the display failed: it would not be shown
+		return
+	}
+	w.WriteHeader(status) // net/http adds Content-Length: 0
+}
+
+// await waits for the commit c; false when the engine gave up first (the display
+// was abandoned) or the sender hung up.
+func (e *Engine) await(r *http.Request, c *commit) bool {
+	select {
+	case <-c.done:
+		return true
+	case <-e.abandon:
+	case <-r.Context().Done():
+	}
+	return false
+}
+
+// unavailable answers 503 to a delivery listen could not keep: it is stopping, or
+// its --save line could not be written. The sender may retry.
+func (e *Engine) unavailable(w http.ResponseWriter) {
+	w.Header().Set("Retry-After", "10")
+	w.Header().Set("Connection", "close")
+	http.Error(w, "listen could not keep this delivery (it is stopping, or --save failed): retry later", http.StatusServiceUnavailable)
+}
+
+func is2xx(status int) bool { return status >= 200 && status <= 299 }
 
 // errBusy is readBody's answer when the in-flight budget cannot hold the body.
 var errBusy = errors.New("the in-flight budget is spent")
@@ -720,7 +880,13 @@ func (e *Engine) route(candidates []string) *Route {
 // and a lone delivery still shows within a couple of milliseconds.
 const flushDelay = 2 * time.Millisecond
 
-// process is the one goroutine behind the handlers.
+// maxUnflushed bounds the entries rendered between two Flushes: under a steady
+// load the queue is never idle, and what is not yet known to be shown is held.
+const maxUnflushed = 512
+
+// process is the one goroutine behind the handlers. Per batch: detect and check
+// every entry, write the --save lines in one write and release the handlers waiting
+// for it, then render.
 func (e *Engine) process() {
 	var batch []Entry
 	timer := time.NewTimer(time.Hour)
@@ -731,13 +897,14 @@ func (e *Engine) process() {
 		if dirty {
 			wait = flushDelay
 		}
-		var idle, ok bool
-		batch, idle, ok = e.q.popAll(batch, wait, timer)
+		var (
+			c        *commit
+			idle, ok bool
+		)
+		batch, c, idle, ok = e.q.popAll(batch, wait, timer)
 		if !ok || idle {
-			if dirty && e.failed == nil {
-				if err := e.renderer.Flush(); err != nil {
-					e.fail(err)
-				}
+			if dirty {
+				e.flush()
 			}
 			dirty = false
 			if !ok {
@@ -745,56 +912,66 @@ func (e *Engine) process() {
 			}
 			continue
 		}
+		if e.abandoned.Load() {
+			if c != nil {
+				close(c.done)
+			}
+			continue
+		}
+		e.mu.Lock()
 		for _, ent := range batch {
-			e.handle(ent)
+			e.prepare(ent)
+		}
+		e.mu.Unlock()
+		notice := e.commit(batch)
+		if c != nil {
+			close(c.done)
+		}
+		if notice != nil {
+			e.show(notice)
+		}
+		for _, ent := range batch {
+			e.show(ent)
 		}
 		dirty = true
+		if len(e.unflushed) >= maxUnflushed {
+			e.flush()
+			dirty = false
+		}
 	}
 }
 
-func (e *Engine) fail(err error) {
-	if e.failed == nil {
-		e.failed = fmt.Errorf("writing output: %w", err)
-		e.stopping.Store(true)
-		e.signalStop()
-	}
-}
-
-func (e *Engine) render(ent Entry) {
-	if e.failed != nil {
-		return
-	}
-	if err := e.renderer.Render(ent); err != nil {
-		e.fail(err)
-	}
-}
-
-func (e *Engine) handle(ent Entry) {
+// prepare decides what becomes of an entry and queues its --save line; e.mu is held.
+func (e *Engine) prepare(ent Entry) {
 	switch v := ent.(type) {
 	case *Delivery:
-		e.handleDelivery(v)
+		e.prepareDelivery(v)
 	case *ForwardResult:
-		if !e.pending[v.Seq] {
-			return // its delivery was not shown (it came after --count)
+		d := e.pending[v.Seq]
+		if d == nil {
+			// Its delivery was not shown (it came after --count): not saved either.
+			if v.wait {
+				v.Answered = http.StatusServiceUnavailable
+			}
+			return
 		}
 		delete(e.pending, v.Seq)
-		if v.Failed() {
-			e.summary.ForwardFailures++
-		}
-		e.render(v)
+		v.Delivery, d.Forward = d, v
+		e.toSave(d)
 	case *Notice:
 		if v.Status != 0 {
 			e.summary.Other++
 		}
-		e.render(v)
-	default:
-		e.render(v)
 	}
 }
 
-func (e *Engine) handleDelivery(d *Delivery) {
+func (e *Engine) prepareDelivery(d *Delivery) {
 	if e.summary.CountReached {
 		e.summary.Late++
+		d.hidden = true
+		if d.wait {
+			d.Status = http.StatusServiceUnavailable // nobody will see it: better a retry
+		}
 		return
 	}
 	e.detect(d)
@@ -802,6 +979,7 @@ func (e *Engine) handleDelivery(d *Delivery) {
 	// expected event did not arrive.
 	if !d.Rejected && !e.selected(d) {
 		e.summary.Hidden++
+		d.hidden = true
 		return
 	}
 	var warnings []string
@@ -829,26 +1007,16 @@ func (e *Engine) handleDelivery(d *Delivery) {
 		warnings = []string{}
 	}
 	d.Warnings = warnings
+	d.warned = failedChecks > 0
 
 	if d.Rejected {
 		e.summary.Refused++
-	} else {
-		e.summary.Deliveries++
-		e.summary.ByEvent[d.Event]++
-		if d.DuplicateOf != 0 {
-			e.summary.Duplicates++
-		}
-		if d.RepeatOf != 0 {
-			e.summary.Repeats++
-		}
-		if failedChecks > 0 {
-			e.summary.WithWarnings++
-		}
 	}
 	if d.ForwardTo != "" {
-		e.pending[d.Seq] = true
+		e.pending[d.Seq] = d // saved with its answer
+	} else {
+		e.toSave(d)
 	}
-	e.render(d)
 	if !d.Rejected && e.cfg.Count > 0 {
 		e.matched++
 		if e.matched >= e.cfg.Count {
@@ -876,6 +1044,159 @@ func (e *Engine) repeatOrDuplicate(d *Delivery, first, nth int64, warnings *[]st
 	}
 	d.DuplicateOf = first
 	*warnings = append(*warnings, msg)
+}
+
+// toSave adds the --save line of d to the batch's.
+func (e *Engine) toSave(d *Delivery) {
+	if e.cfg.Save != nil && e.saveErr == nil {
+		e.saveBuf = AppendSaveLine(e.saveBuf, d)
+	}
+}
+
+// commit writes the batch's --save lines with one write. When a write fails, the
+// waiting entries of that batch and of every later one are answered 503.
+func (e *Engine) commit(batch []Entry) *Notice {
+	if e.cfg.Save == nil {
+		return nil
+	}
+	var notice *Notice
+	if len(e.saveBuf) > 0 && e.saveErr == nil {
+		msg, err := e.cfg.Save.Save(e.saveBuf)
+		if msg != "" {
+			notice = &Notice{Time: e.now(), Message: msg}
+		}
+		if err != nil {
+			e.mu.Lock()
+			e.saveErr = err
+			e.mu.Unlock()
+			e.broken.Store(true)
+			e.stopping.Store(true)
+			e.signalStop()
+		}
+	}
+	if cap(e.saveBuf) > 4<<20 {
+		e.saveBuf = nil // a burst of large bodies is not held for the rest of the run
+	}
+	e.saveBuf = e.saveBuf[:0]
+	if e.saveErr == nil {
+		return notice
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for _, ent := range batch {
+		var seq int64
+		switch v := ent.(type) {
+		case *Delivery:
+			if !v.wait || v.Status == http.StatusServiceUnavailable {
+				continue
+			}
+			v.Status, seq = http.StatusServiceUnavailable, v.Seq
+		case *ForwardResult:
+			if !v.wait || v.Answered == http.StatusServiceUnavailable {
+				continue
+			}
+			v.Answered, seq = http.StatusServiceUnavailable, v.Seq
+		default:
+			continue
+		}
+		e.summary.NotSaved++
+		if e.notSavedFrom == 0 || seq < e.notSavedFrom {
+			e.notSavedFrom = seq
+		}
+	}
+	return notice
+}
+
+// show renders an entry, unless it is not to be shown or the display has failed.
+func (e *Engine) show(ent Entry) {
+	switch v := ent.(type) {
+	case *Delivery:
+		if v.hidden {
+			return
+		}
+	case *ForwardResult:
+		if v.Delivery == nil {
+			return
+		}
+	}
+	if e.abandoned.Load() {
+		return
+	}
+	if e.outErr != nil {
+		e.mu.Lock()
+		e.notShown(ent)
+		e.mu.Unlock()
+		return
+	}
+	e.unflushed = append(e.unflushed, ent)
+	if err := e.renderer.Render(ent); err != nil {
+		e.displayFailed(err)
+	}
+}
+
+// flush writes out what the renderer holds, and counts what it showed.
+func (e *Engine) flush() {
+	if e.outErr == nil && !e.abandoned.Load() {
+		if err := e.renderer.Flush(); err != nil {
+			e.displayFailed(err)
+			return
+		}
+	}
+	e.mu.Lock()
+	for _, ent := range e.unflushed {
+		switch v := ent.(type) {
+		case *Delivery:
+			if v.Rejected {
+				continue
+			}
+			e.summary.Deliveries++
+			e.summary.ByEvent[v.Event]++
+			if v.DuplicateOf != 0 {
+				e.summary.Duplicates++
+			}
+			if v.RepeatOf != 0 {
+				e.summary.Repeats++
+			}
+			if v.warned {
+				e.summary.WithWarnings++
+			}
+		case *ForwardResult:
+			if v.Failed() {
+				e.summary.ForwardFailures++
+			}
+		}
+	}
+	e.mu.Unlock()
+	clear(e.unflushed)
+	e.unflushed = e.unflushed[:0]
+}
+
+// displayFailed stops the engine on a display error: the entries since the last
+// Flush are not known to be shown, and nothing more will be.
+func (e *Engine) displayFailed(err error) {
+	e.mu.Lock()
+	e.outErr = err
+	for _, ent := range e.unflushed {
+		e.notShown(ent)
+	}
+	e.mu.Unlock()
+	clear(e.unflushed)
+	e.unflushed = e.unflushed[:0]
+	if !errors.Is(err, syscall.EPIPE) {
+		e.broken.Store(true)
+	}
+	e.stopping.Store(true)
+	e.signalStop()
+}
+
+// notShown counts a delivery that will not be shown; e.mu is held.
+func (e *Engine) notShown(ent Entry) {
+	if d, ok := ent.(*Delivery); ok && !d.Rejected {
+		e.summary.NotShown++
+		if e.notShownFrom == 0 || d.Seq < e.notShownFrom {
+			e.notShownFrom = d.Seq
+		}
+	}
 }
 
 // noticeWriter turns net/http's log lines (bad requests, TLS noise) into notices.

@@ -570,41 +570,46 @@ func TestQueueOrderAndCapacity(t *testing.T) {
 		close(pushed)
 	}()
 	waitFor(t, func() bool { return q.waiters() == 1 })
-	batch, _, ok := q.popAll(nil, 0, nil)
+	batch, _, _, ok := q.popAll(nil, 0, nil)
 	if !ok || len(batch) != 2 {
 		t.Fatalf("batch %d", len(batch))
 	}
 	<-pushed
-	batch2, _, _ := q.popAll(nil, 0, nil)
+	batch2, _, _, _ := q.popAll(nil, 0, nil)
 	all := append(slices.Clone(batch), batch2...)
 	for i, e := range all {
 		if d := e.(*Delivery); d.Seq != int64(i+1) {
 			t.Errorf("entry %d has seq %d", i, d.Seq)
 		}
 	}
-	// Once the engine stops, pushes no longer wait for room.
+	// Once the engine stops, pushes no longer wait for room: a delivery waiting is
+	// refused (its sender gets 503), other entries go through.
 	qc := newQueue(1, 1<<20)
 	qc.push(&Delivery{}, 1)
-	through := make(chan struct{})
+	through := make(chan bool)
 	go func() {
-		qc.push(&Delivery{}, 1)
-		close(through)
+		through <- qc.push(&Delivery{}, 1)
 	}()
 	waitFor(t, func() bool { return qc.waiters() == 1 })
 	qc.close()
-	<-through
+	if <-through {
+		t.Error("a delivery was accepted by a closed queue")
+	}
+	if !qc.push(&Notice{}, 1) {
+		t.Error("a notice was refused by a closed queue")
+	}
 	qc.finish()
-	if b, _, _ := qc.popAll(nil, 0, nil); len(b) != 2 {
+	if b, _, _, _ := qc.popAll(nil, 0, nil); len(b) != 2 {
 		t.Errorf("after close: %d entries", len(b))
 	}
 	// A body larger than the byte budget passes when the queue is empty.
 	qb := newQueue(10, 100)
 	qb.push(&Delivery{}, 1000)
 	qb.finish()
-	if b, _, ok := qb.popAll(nil, 0, nil); !ok || len(b) != 1 {
+	if b, _, _, ok := qb.popAll(nil, 0, nil); !ok || len(b) != 1 {
 		t.Errorf("large entry: %d %v", len(b), ok)
 	}
-	if _, _, ok := qb.popAll(nil, 0, nil); ok {
+	if _, _, _, ok := qb.popAll(nil, 0, nil); ok {
 		t.Error("a closed, drained queue must say so")
 	}
 }
@@ -706,7 +711,11 @@ func BenchmarkProcess(b *testing.B) {
 			for b.Loop() {
 				i++
 				d := &Delivery{Seq: int64(i), ReceivedAt: testNow, Method: "POST", Path: "/", Header: h, Body: body, Size: int64(len(body)), Status: 200}
-				eng.handleDelivery(d)
+				eng.prepare(d)
+				eng.show(d)
+				if len(eng.unflushed) >= maxUnflushed {
+					eng.flush()
+				}
 			}
 		})
 	}

@@ -78,6 +78,9 @@ type Delivery struct {
 	// Notes say what is worth knowing but not wrong ("round 2 of 3: same body as
 	// #1 …"); nil when none.
 	Notes []string
+	// Forward is what the handler of --forward-to answered, set before that
+	// ForwardResult is rendered; nil until then, and when not forwarded.
+	Forward *ForwardResult
 
 	payload  *events.Payload
 	detected bool
@@ -85,6 +88,12 @@ type Delivery struct {
 	checks []string
 	// rejection is the warning the handler attached to a refused delivery.
 	rejection string
+	// wait marks a delivery whose handler waits for its --save line to be written
+	// before answering; the engine may turn Status into 503 meanwhile.
+	wait bool
+	// hidden marks a delivery not shown: --events did not select it, or it came
+	// after --count. warned: a check failed (duplicates aside).
+	hidden, warned bool
 }
 
 // Payload is the parsed body.
@@ -112,12 +121,19 @@ type ForwardResult struct {
 	Header http.Header
 	// Body is the beginning of the target's answer (Config.ForwardBodyLimit bytes).
 	Body []byte
-	// BodySize is the answer body's full length.
+	// BodySize is the answer body's full length; -1 when the answer went on beyond
+	// Body and the entry was made before its end (with --save, the line is written
+	// before the answer is relayed).
 	BodySize int64
 	// Message explains in plain words why no answer came; "" when one came.
 	Message string
 	// Err is the underlying error, nil when an answer came.
 	Err error
+	// Delivery is the delivery forwarded, set by the engine before rendering.
+	Delivery *Delivery
+
+	// wait: see Delivery.wait; the engine may turn Answered into 503.
+	wait bool
 }
 
 // Failed reports whether the target did not answer, or answered other than 2xx.

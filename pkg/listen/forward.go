@@ -61,8 +61,17 @@ func withoutHopHeaders(h http.Header) http.Header {
 }
 
 // forward relays d to the route's URL — exactly that URL, the delivery's path is not
-// appended — and answers the sender with what came back.
-func (e *Engine) forward(w http.ResponseWriter, r *http.Request, d *Delivery, rt *Route) *ForwardResult {
+// appended —, answers the sender with what came back, and queues the result.
+func (e *Engine) forward(w http.ResponseWriter, r *http.Request, d *Delivery, rt *Route) {
+	res := e.exchange(w, r, d, rt)
+	if res != nil {
+		e.q.push(res, forwardResultSize(res))
+	}
+}
+
+// exchange does the forward; it returns the result to queue, or nil when it queued
+// it itself (with --save, before answering).
+func (e *Engine) exchange(w http.ResponseWriter, r *http.Request, d *Delivery, rt *Route) *ForwardResult {
 	res := &ForwardResult{Seq: d.Seq, URL: rt.URL}
 	ctx, cancel := context.WithTimeout(r.Context(), e.cfg.ForwardTimeout)
 	defer cancel()
@@ -86,6 +95,10 @@ func (e *Engine) forward(w http.ResponseWriter, r *http.Request, d *Delivery, rt
 	}
 	defer resp.Body.Close()
 
+	if e.cfg.Save != nil && is2xx(resp.StatusCode) {
+		e.relayAfterSave(w, r, res, resp, start)
+		return nil
+	}
 	h := w.Header()
 	for k, v := range withoutHopHeaders(resp.Header) {
 		h[k] = v
@@ -105,6 +118,49 @@ func (e *Engine) forward(w http.ResponseWriter, r *http.Request, d *Delivery, rt
 		res.Err = err
 	}
 	return res
+}
+
+// relayAfterSave answers a 2xx from the handler once the delivery's --save line,
+// which carries the answer, has been written: the head of the answer is read first,
+// the line written, then the answer relayed. When the line cannot be written the
+// sender gets 503, to retry.
+func (e *Engine) relayAfterSave(w http.ResponseWriter, r *http.Request, res *ForwardResult, resp *http.Response, start time.Time) {
+	res.Status, res.Answered, res.Header = resp.StatusCode, resp.StatusCode, resp.Header
+	head := make([]byte, e.cfg.ForwardBodyLimit+1)
+	n, err := io.ReadFull(resp.Body, head)
+	res.Latency = time.Since(start)
+	switch {
+	case err == nil:
+		// More than the limit: the line says where the answer went on.
+		res.Body, res.BodySize = head[:n-1], -1
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		res.Body, res.BodySize = head[:n], int64(n)
+	default:
+		res.Body, res.BodySize = head[:n], int64(n)
+		msg := "reading the answer: " + err.Error()
+		if isTimeout(err) || errors.Is(err, context.DeadlineExceeded) {
+			msg = fmt.Sprintf("the answer's body did not finish within %s (--forward-timeout)", e.cfg.ForwardTimeout)
+		}
+		// Nothing went to the sender yet: a broken answer is a 502, not a 2xx.
+		e.forwardFailed(w, res, err, http.StatusBadGateway, msg)
+		res.Status = resp.StatusCode
+		e.q.push(res, forwardResultSize(res))
+		return
+	}
+	res.wait = true
+	c, _ := e.q.pushWait(res, forwardResultSize(res))
+	if !e.await(r, c) || res.Answered != resp.StatusCode {
+		e.unavailable(w)
+		return
+	}
+	h := w.Header()
+	for k, v := range withoutHopHeaders(resp.Header) {
+		h[k] = v
+	}
+	w.WriteHeader(resp.StatusCode)
+	if _, err := w.Write(head[:n]); err == nil {
+		_, _ = io.Copy(w, resp.Body)
+	}
 }
 
 func (e *Engine) forwardFailed(w http.ResponseWriter, res *ForwardResult, err error, status int, msg string) *ForwardResult {

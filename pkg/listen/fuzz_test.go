@@ -70,7 +70,8 @@ func FuzzRender(f *testing.F) {
 			d.ForwardTo = "http://127.0.0.1:3000" + path
 			d.Status = 0
 		}
-		eng.handleDelivery(d)
+		eng.prepare(d)
+		eng.show(d)
 		if last.e != d {
 			t.Fatalf("the delivery was not rendered: %v", last.e)
 		}

@@ -1,11 +1,13 @@
 package listen
 
 import (
+	"encoding/base64"
 	"net/http"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/events"
 )
@@ -16,11 +18,35 @@ import (
 // (object of strings; repeated headers joined with ", "), body (the JSON value, or a
 // string when the body is not JSON or nests as deep as events.MaxDepth), warnings
 // (array of strings), notes (array of strings: what is not wrong but worth knowing),
-// repeatOf (the seq of the first of identical sends the catalog expects, or null) and
-// duplicateOf (the earlier seq, or null). A JSON body is
-// written on one line as the same value; strings anywhere are escaped so that the
-// line is safe on a terminal.
+// repeatOf (the seq of the first of identical sends the catalog expects, or null),
+// duplicateOf (the earlier seq, or null), status (the answer the
+// sender got) and forward (null, or what the handler of --forward-to answered: url,
+// status — null when it did not answer —, latencyMs, error — null when none — and
+// answer, the first bytes of its answer). A JSON body is written on one line as the
+// same value; strings anywhere are escaped so that the line is safe on a terminal.
 func AppendJSONLine(b []byte, d *Delivery) []byte {
+	return append(appendJSONFields(b, d), "}\n"...)
+}
+
+// AppendSaveLine appends the --save line of d: the --json line, then the body's
+// exact bytes — raw (a string) when they are valid UTF-8, else rawBase64 (standard
+// base64) — for replay to send byte for byte. (body may differ from them: a JSON
+// body is written compact, and invalid UTF-8 in a string becomes U+FFFD.)
+func AppendSaveLine(b []byte, d *Delivery) []byte {
+	b = appendJSONFields(b, d)
+	if utf8.Valid(d.Body) {
+		b = append(b, `,"raw":`...)
+		b = appendJSONString(b, string(d.Body))
+	} else {
+		b = append(b, `,"rawBase64":"`...)
+		b = base64.StdEncoding.AppendEncode(b, d.Body)
+		b = append(b, '"')
+	}
+	return append(b, "}\n"...)
+}
+
+// appendJSONFields writes the line of d without its closing brace.
+func appendJSONFields(b []byte, d *Delivery) []byte {
 	b = append(b, `{"seq":`...)
 	b = strconv.AppendInt(b, d.Seq, 10)
 	b = append(b, `,"receivedAt":"`...)
@@ -60,7 +86,46 @@ func AppendJSONLine(b []byte, d *Delivery) []byte {
 	} else {
 		b = strconv.AppendInt(b, d.DuplicateOf, 10)
 	}
-	return append(b, "}\n"...)
+	b = append(b, `,"status":`...)
+	if f := d.Forward; f != nil {
+		b = strconv.AppendInt(b, int64(f.Answered), 10)
+		return appendForwardJSON(b, f)
+	}
+	b = strconv.AppendInt(b, int64(d.Status), 10)
+	return append(b, `,"forward":null`...)
+}
+
+// appendForwardJSON writes the forward member of a line.
+func appendForwardJSON(b []byte, f *ForwardResult) []byte {
+	b = append(b, `,"forward":{"url":`...)
+	b = appendJSONString(b, f.URL)
+	b = append(b, `,"status":`...)
+	if f.Status == 0 {
+		b = append(b, "null"...)
+	} else {
+		b = strconv.AppendInt(b, int64(f.Status), 10)
+	}
+	b = append(b, `,"latencyMs":`...)
+	b = strconv.AppendFloat(b, float64(f.Latency.Microseconds())/1000, 'f', -1, 64)
+	b = append(b, `,"error":`...)
+	if f.Message == "" {
+		b = append(b, "null"...)
+	} else {
+		b = appendJSONString(b, f.Message)
+	}
+	b = append(b, `,"answer":`...)
+	head := f.Body
+	// The head was cut at a byte count: an incomplete last rune is not shown as U+FFFD.
+	if int64(len(head)) < f.BodySize || f.BodySize < 0 {
+		for i := 0; i < utf8.UTFMax && len(head) > 0 && !utf8.Valid(head); i++ {
+			head = head[:len(head)-1]
+		}
+		if !utf8.Valid(head) {
+			head = f.Body
+		}
+	}
+	b = appendJSONString(b, string(head))
+	return append(b, '}')
 }
 
 func appendSeqOrNull(b []byte, seq int64) []byte {

@@ -32,7 +32,15 @@ type queue struct {
 	seq int64
 	// waiting counts pushes held back by a full queue.
 	waiting int
+	// cur is the group commit of the entries pushed since the last pop that wait
+	// for it (see pushWait); nil when none.
+	cur *commit
 }
+
+// commit is the group commit of one batch: the handlers of its waiting entries
+// wait for done, closed by the consumer once the batch's --save lines are written
+// (or refused). One per batch, not per delivery.
+type commit struct{ done chan struct{} }
 
 func newQueue(maxItems int, maxBytes int64) *queue {
 	q := &queue{maxItems: maxItems, maxBytes: maxBytes, items: make([]Entry, 0, 64), wake: make(chan struct{}, 1)}
@@ -42,8 +50,20 @@ func newQueue(maxItems int, maxBytes int64) *queue {
 
 // push appends e, waiting while the queue is full (until close). An entry larger
 // than the whole byte budget is let in when the queue is empty. A Delivery gets its
-// seq here.
-func (q *queue) push(e Entry, size int64) {
+// seq here; once the queue is closed (the engine is stopping) a Delivery is no
+// longer accepted and push reports false: the handler answers 503.
+func (q *queue) push(e Entry, size int64) bool {
+	_, ok := q.add(e, size, false)
+	return ok
+}
+
+// pushWait is push for an entry whose handler then waits for the commit of the
+// batch that takes it.
+func (q *queue) pushWait(e Entry, size int64) (*commit, bool) {
+	return q.add(e, size, true)
+}
+
+func (q *queue) add(e Entry, size int64, wait bool) (*commit, bool) {
 	q.mu.Lock()
 	for !q.closed && len(q.items) > 0 && (len(q.items) >= q.maxItems || q.bytes+size > q.maxBytes) {
 		q.waiting++
@@ -51,13 +71,25 @@ func (q *queue) push(e Entry, size int64) {
 		q.waiting--
 	}
 	if d, ok := e.(*Delivery); ok {
+		if q.closed {
+			q.mu.Unlock()
+			return nil, false
+		}
 		q.seq++
 		d.Seq = q.seq
+	}
+	var c *commit
+	if wait {
+		if q.cur == nil {
+			q.cur = &commit{done: make(chan struct{})}
+		}
+		c = q.cur
 	}
 	q.items = append(q.items, e)
 	q.bytes += size
 	q.wakeLocked()
 	q.mu.Unlock()
+	return c, true
 }
 
 func (q *queue) wakeLocked() {
@@ -70,10 +102,11 @@ func (q *queue) wakeLocked() {
 	}
 }
 
-// popAll waits for entries and returns all of them; spare is a drained batch whose
-// storage can be reused. With a timeout, it gives up after that long with an empty
-// batch and idle set. ok is false once the queue is finished and empty.
-func (q *queue) popAll(spare []Entry, timeout time.Duration, timer *time.Timer) (batch []Entry, idle, ok bool) {
+// popAll waits for entries and returns all of them, with the commit their waiting
+// handlers wait for (nil when none waits); spare is a drained batch whose storage
+// can be reused. With a timeout, it gives up after that long with an empty batch
+// and idle set. ok is false once the queue is finished and empty.
+func (q *queue) popAll(spare []Entry, timeout time.Duration, timer *time.Timer) (batch []Entry, c *commit, idle, ok bool) {
 	clear(spare)
 	q.mu.Lock()
 	// Before sleeping, yield a few times: under load the handlers push again within
@@ -95,7 +128,7 @@ func (q *queue) popAll(spare []Entry, timeout time.Duration, timer *time.Timer) 
 				q.mu.Lock()
 				q.sleeping = false
 				q.mu.Unlock()
-				return spare[:0], true, true
+				return spare[:0], nil, true, true
 			}
 		} else {
 			<-q.wake
@@ -104,14 +137,14 @@ func (q *queue) popAll(spare []Entry, timeout time.Duration, timer *time.Timer) 
 	}
 	if len(q.items) == 0 {
 		q.mu.Unlock()
-		return spare[:0], false, false
+		return spare[:0], nil, false, false
 	}
-	batch = q.items
-	q.items = spare[:0]
+	batch, c = q.items, q.cur
+	q.items, q.cur = spare[:0], nil
 	q.bytes = 0
 	q.mu.Unlock()
 	q.notFull.Broadcast()
-	return batch, false, true
+	return batch, c, false, true
 }
 
 // close lets every waiting and future push through at once: the engine is

@@ -2,7 +2,6 @@ package listen
 
 import (
 	"bufio"
-	"errors"
 	"io"
 	"net/http"
 	"strconv"
@@ -15,7 +14,8 @@ const forwardHeadRunes = 120
 
 // JSONLines is the --json renderer: one JSON object per delivery on Out (see
 // AppendJSONLine), and everything else — the Ready line, forward results, notices —
-// as text on ErrOut, so that Out stays valid JSON lines for jq.
+// as text on ErrOut, so that Out stays valid JSON lines for jq. The line of a
+// forwarded delivery is written with its ForwardResult, once the answer is known.
 type JSONLines struct {
 	out    *bufio.Writer
 	errOut io.Writer
@@ -33,6 +33,9 @@ func (j *JSONLines) Render(e Entry) error {
 	var text string
 	switch v := e.(type) {
 	case *Delivery:
+		if v.ForwardTo != "" && v.Forward == nil {
+			return nil // written with its ForwardResult
+		}
 		j.buf = AppendJSONLine(j.buf[:0], v)
 		_, err := j.out.Write(j.buf)
 		return err
@@ -41,6 +44,12 @@ func (j *JSONLines) Render(e Entry) error {
 	case *Notice:
 		text = noticeLine(v, j.loc)
 	case *ForwardResult:
+		if d := v.Delivery; d != nil {
+			j.buf = AppendJSONLine(j.buf[:0], d)
+			if _, err := j.out.Write(j.buf); err != nil {
+				return err
+			}
+		}
 		text = string(appendForwardResult(nil, v, "", false, false))
 	default:
 		return nil
@@ -55,53 +64,30 @@ func (j *JSONLines) Render(e Entry) error {
 // Flush writes what is buffered.
 func (j *JSONLines) Flush() error { return j.out.Flush() }
 
-// Save appends the --json line of every delivery to a file, one write per entry, so
-// that each line is in the file as soon as it is rendered, whatever the display.
-type Save struct {
-	w   io.Writer
-	buf []byte
-}
-
-// NewSave writes lines to w (a file opened for appending).
-func NewSave(w io.Writer) *Save { return &Save{w: w} }
-
-// Render writes the line of a delivery; other entries are not saved.
-func (s *Save) Render(e Entry) error {
-	d, ok := e.(*Delivery)
-	if !ok {
-		return nil
-	}
-	s.buf = AppendJSONLine(s.buf[:0], d)
-	if _, err := s.w.Write(s.buf); err != nil {
-		return errors.New("--save: " + err.Error())
-	}
-	return nil
-}
-
-// Flush does nothing: every line is written when rendered.
-func (s *Save) Flush() error { return nil }
-
-// Tee renders every entry with each renderer in turn.
+// Tee renders every entry with each renderer in turn; a failing renderer does
+// not keep the others from their entries nor from flushing.
 func Tee(rs ...Renderer) Renderer { return tee(rs) }
 
 type tee []Renderer
 
 func (t tee) Render(e Entry) error {
+	var first error
 	for _, r := range t {
-		if err := r.Render(e); err != nil {
-			return err
+		if err := r.Render(e); err != nil && first == nil {
+			first = err
 		}
 	}
-	return nil
+	return first
 }
 
 func (t tee) Flush() error {
+	var first error
 	for _, r := range t {
-		if err := r.Flush(); err != nil {
-			return err
+		if err := r.Flush(); err != nil && first == nil {
+			first = err
 		}
 	}
-	return nil
+	return first
 }
 
 // noticeLine is one line of stderr about a request that was not a delivery.
@@ -152,16 +138,26 @@ func appendForwardResult(b []byte, r *ForwardResult, prefix string, color, verbo
 	b = append(b, " in "...)
 	b = append(b, formatLatency(r.Latency)...)
 	b = append(b, " · "...)
-	b = append(b, FormatSize(r.BodySize)...)
+	if r.BodySize < 0 {
+		b = append(b, "over "...)
+		b = append(b, FormatSize(int64(len(r.Body)))...)
+	} else {
+		b = append(b, FormatSize(r.BodySize)...)
+	}
 	if r.Message != "" {
 		b = append(b, " · "...)
 		b = paint(b, sgrRed, Sanitize(r.Message))
+	}
+	if r.Answered != 0 && r.Answered != r.Status {
+		b = append(b, " (answered "...)
+		b = strconv.AppendInt(b, int64(r.Answered), 10)
+		b = append(b, ')')
 	}
 	if !verbose {
 		if len(r.Body) > 0 {
 			b = append(b, ": "...)
 			head := string(r.Body)
-			truncated := int64(len(r.Body)) < r.BodySize
+			truncated := int64(len(r.Body)) < r.BodySize || r.BodySize < 0
 			if utf8.RuneCountInString(head) > forwardHeadRunes {
 				head, truncated = string([]rune(head)[:forwardHeadRunes]), true
 			}
@@ -176,7 +172,10 @@ func appendForwardResult(b []byte, r *ForwardResult, prefix string, color, verbo
 	b = appendHeaderLines(b, r.Header, prefix+"    ", color)
 	if len(r.Body) > 0 {
 		b = appendRawBody(b, r.Body, prefix+"    ")
-		if int64(len(r.Body)) < r.BodySize {
+		if r.BodySize < 0 {
+			b = append(b, prefix...)
+			b = append(b, "    … (more)\n"...)
+		} else if int64(len(r.Body)) < r.BodySize {
 			b = append(b, prefix...)
 			b = append(b, "    … ("...)
 			b = append(b, FormatSize(r.BodySize-int64(len(r.Body)))...)

@@ -2,6 +2,7 @@ package listen
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -181,11 +182,11 @@ func TestJSONLineShape(t *testing.T) {
 	if len(lines) != 5 {
 		t.Fatalf("%d lines:\n%s", len(lines), out.String())
 	}
-	wantFirst := `{"seq":7,"receivedAt":"2026-11-22T10:04:05Z","event":"course.completed.50","candidates":["course.completed.50"],"method":"POST","path":"/course.completed.50?x=1","headers":{"Content-Type":"application/json","X-Multi":"a, b"},"body":` + coursePayload + `,"warnings":["duplicate of #2 (identical body)"],"notes":[],"repeatOf":null,"duplicateOf":2}`
+	wantFirst := `{"seq":7,"receivedAt":"2026-11-22T10:04:05Z","event":"course.completed.50","candidates":["course.completed.50"],"method":"POST","path":"/course.completed.50?x=1","headers":{"Content-Type":"application/json","X-Multi":"a, b"},"body":` + coursePayload + `,"warnings":["duplicate of #2 (identical body)"],"notes":[],"repeatOf":null,"duplicateOf":2,"status":200,"forward":null}`
 	if lines[0] != wantFirst {
 		t.Errorf("line 1:\n got %s\nwant %s", lines[0], wantFirst)
 	}
-	keys := []string{"seq", "receivedAt", "event", "candidates", "method", "path", "headers", "body", "warnings", "notes", "repeatOf", "duplicateOf"}
+	keys := []string{"seq", "receivedAt", "event", "candidates", "method", "path", "headers", "body", "warnings", "notes", "repeatOf", "duplicateOf", "status", "forward"}
 	for i, line := range lines {
 		if strings.ContainsAny(line, "\x1b\x7f") || strings.Contains(line, "\xff") || strings.Contains(line, "\u009b") || strings.Contains(line, "\u2028") {
 			t.Errorf("line %d is not terminal-safe: %q", i+1, line)
@@ -256,11 +257,11 @@ func TestJSONLineShape(t *testing.T) {
 	if third.Body["name"] != "x\u2028y" || len(third.Body["n"].([]any)) != 2 {
 		t.Errorf("a JSON body is the same value on one line: %v", third.Body)
 	}
-	if !strings.Contains(lines[3], `"event":"unknown","candidates":[]`) || !strings.HasSuffix(lines[3], `"warnings":[],"notes":[],"repeatOf":null,"duplicateOf":null}`) {
+	if !strings.Contains(lines[3], `"event":"unknown","candidates":[]`) || !strings.HasSuffix(lines[3], `"warnings":[],"notes":[],"repeatOf":null,"duplicateOf":null,"status":200,"forward":null}`) {
 		t.Errorf("unknown: %s", lines[3])
 	}
 	// A repeat the catalog expects is a note, not a warning, and no duplicate.
-	if want := `"warnings":[],"notes":["round 2 of 3: same body as #3 (webinar.reminder.all is sent 3 times)"],"repeatOf":3,"duplicateOf":null}`; !strings.HasSuffix(lines[4], want) {
+	if want := `"warnings":[],"notes":["round 2 of 3: same body as #3 (webinar.reminder.all is sent 3 times)"],"repeatOf":3,"duplicateOf":null,"status":200,"forward":null}`; !strings.HasSuffix(lines[4], want) {
 		t.Errorf("repeat: %s\nwant suffix %s", lines[4], want)
 	}
 	if errOut.String() != "Ready: listening on http://u/\n↳ #9 forwarded to http://t → 204 No Content in 0s · 0 B\n" {
@@ -268,33 +269,88 @@ func TestJSONLineShape(t *testing.T) {
 	}
 }
 
-// countingWriter records each Write.
-type countingWriter struct{ writes []string }
+// A forwarded delivery's line is written once the answer is known, and says what
+// the sender got and what the handler answered.
+func TestJSONLineOfAForward(t *testing.T) {
+	d := delivery(t, 3, "/", userPayload, nil)
+	d.ForwardTo, d.Status = "http://127.0.0.1:3000/h", 0
+	res := &ForwardResult{Seq: 3, URL: d.ForwardTo, Status: 201, Answered: 201, Latency: 12345 * time.Microsecond,
+		Body: []byte("created \x1b[2J \xc3"), BodySize: 40}
+	failed := delivery(t, 4, "/", userPayload, nil)
+	failed.ForwardTo, failed.Status = "http://127.0.0.1:1/", 0
+	refused := &ForwardResult{Seq: 4, URL: failed.ForwardTo, Answered: 502, Err: errors.New("x"), Message: "nothing is listening on 127.0.0.1:1 — is your server running?"}
 
-func (c *countingWriter) Write(p []byte) (int, error) {
-	c.writes = append(c.writes, string(p))
-	return len(p), nil
-}
-
-func TestSaveWritesEachLineAtOnce(t *testing.T) {
-	w := &countingWriter{}
-	s := NewSave(w)
-	for _, e := range []Entry{&Ready{}, delivery(t, 1, "/", userPayload, nil), &Notice{}, delivery(t, 2, "/", "x", nil), &ForwardResult{}} {
-		if err := s.Render(e); err != nil {
+	var out, errOut bytes.Buffer
+	j := NewJSONLines(&out, &errOut)
+	for _, e := range []Entry{d, failed} {
+		if err := j.Render(e); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if len(w.writes) != 2 || !strings.HasPrefix(w.writes[0], `{"seq":1,`) || !strings.HasPrefix(w.writes[1], `{"seq":2,`) || !strings.HasSuffix(w.writes[1], "}\n") {
-		t.Errorf("writes %q", w.writes)
+	_ = j.Flush()
+	if out.Len() != 0 {
+		t.Fatalf("a forwarded delivery's line before its answer: %s", out.String())
 	}
-	if err := NewSave(errWriter{}).Render(delivery(t, 1, "/", "x", nil)); err == nil || !strings.HasPrefix(err.Error(), "--save: ") {
-		t.Errorf("err %v", err)
+	for _, pair := range [][2]Entry{{d, res}, {failed, refused}} {
+		r := pair[1].(*ForwardResult)
+		r.Delivery, pair[0].(*Delivery).Forward = pair[0].(*Delivery), r
+		if err := j.Render(r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_ = j.Flush()
+	lines := strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n")
+	if len(lines) != 2 {
+		t.Fatalf("%d lines:\n%s", len(lines), out.String())
+	}
+	// The answer was cut inside a rune (\xc3 begins é): not shown as U+FFFD.
+	if want := `"duplicateOf":null,"status":201,"forward":{"url":"http://127.0.0.1:3000/h","status":201,"latencyMs":12.345,"error":null,"answer":"created \u001b[2J "}}`; !strings.HasSuffix(lines[0], want) {
+		t.Errorf("line 1: %s\nwant suffix %s", lines[0], want)
+	}
+	if want := `"status":502,"forward":{"url":"http://127.0.0.1:1/","status":null,"latencyMs":0,"error":"nothing is listening on 127.0.0.1:1 — is your server running?","answer":""}}`; !strings.HasSuffix(lines[1], want) {
+		t.Errorf("line 2: %s\nwant suffix %s", lines[1], want)
+	}
+	for _, l := range lines {
+		var v map[string]any
+		if err := json.Unmarshal([]byte(l), &v); err != nil {
+			t.Errorf("%s: %v", l, err)
+		}
 	}
 }
 
-type errWriter struct{}
-
-func (errWriter) Write([]byte) (int, error) { return 0, errors.New("disk full") }
+// The --save line adds the body's exact bytes: raw when they are UTF-8, rawBase64
+// otherwise.
+func TestSaveLineCarriesTheRawBody(t *testing.T) {
+	indented := "{\n  \"name\": \"x\u007f\u0085\",\n  \"n\": [1, 2]\n}\n"
+	binary := "\x00\xff\xfe{not text"
+	for _, body := range []string{indented, binary, userPayload, ""} {
+		line := AppendSaveLine(nil, delivery(t, 1, "/", body, nil))
+		var v struct {
+			Body      json.RawMessage
+			Raw       *string
+			RawBase64 *string
+		}
+		if err := json.Unmarshal(line, &v); err != nil {
+			t.Fatalf("%q: %v", line, err)
+		}
+		terminalSafe(t, string(line))
+		var got []byte
+		switch {
+		case v.Raw != nil && v.RawBase64 == nil && body != binary:
+			got = []byte(*v.Raw)
+		case v.RawBase64 != nil && v.Raw == nil && body == binary:
+			got, _ = base64.StdEncoding.DecodeString(*v.RawBase64)
+		default:
+			t.Fatalf("body %q: line %s", body, line)
+		}
+		if string(got) != body {
+			t.Errorf("raw bytes %q, want %q", got, body)
+		}
+		if !bytes.HasPrefix(line, AppendJSONLine(nil, delivery(t, 1, "/", body, nil))[:len(AppendJSONLine(nil, delivery(t, 1, "/", body, nil)))-2]) {
+			t.Errorf("the save line is not the --json line plus the raw bytes: %s", line)
+		}
+	}
+}
 
 func TestForwardResultLines(t *testing.T) {
 	long := strings.Repeat("é", 130)
@@ -334,6 +390,11 @@ func TestWriteSummary(t *testing.T) {
 `
 	if b.String() != want {
 		t.Errorf("got:\n%s\nwant:\n%s", b.String(), want)
+	}
+	b.Reset()
+	_ = WriteSummary(&b, &Summary{ByEvent: map[string]int{}, NotShown: 7, NotSaved: 2})
+	if want := "  also: 7 received but not shown (the display failed, or listen stopped before it caught up) · 2 answered 503 because --save could not write them\n"; !strings.HasSuffix(b.String(), want) {
+		t.Errorf("got:\n%s\nwant suffix:\n%s", b.String(), want)
 	}
 	b.Reset()
 	_ = WriteSummary(&b, &Summary{ByEvent: map[string]int{}})

@@ -50,6 +50,12 @@ func WriteSummary(w io.Writer, s *Summary) error {
 	if s.Late > 0 {
 		also = append(also, fmt.Sprintf("%d arrived after --count was reached (answered, not shown)", s.Late))
 	}
+	if s.NotShown > 0 {
+		also = append(also, fmt.Sprintf("%d received but not shown (the display failed, or listen stopped before it caught up)", s.NotShown))
+	}
+	if s.NotSaved > 0 {
+		also = append(also, fmt.Sprintf("%d answered 503 because --save could not write them", s.NotSaved))
+	}
 	if s.Other > 0 {
 		also = append(also, fmt.Sprintf("%d other requests (wrong path or method, incomplete body, or after stopping)", s.Other))
 	}

@@ -11,8 +11,10 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"os/signal"
 	"slices"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -37,6 +39,9 @@ type ListenOptions struct {
 	Now       func() time.Time
 	// Location is the time zone of the times shown; nil means local time.
 	Location *time.Location
+	// Signals delivers SIGINT and SIGTERM while listen runs (the first starts the
+	// end, a second ends it without waiting for the display); stop unregisters.
+	Signals func() (sigs <-chan os.Signal, stop func())
 
 	Host           string
 	Port           int
@@ -48,6 +53,7 @@ type ListenOptions struct {
 	ForwardTo      []string
 	ForwardTimeout time.Duration
 	Save           string
+	SaveFsync      bool
 	Status         int
 	MaxBody        string
 	MaxConnections int
@@ -78,6 +84,7 @@ func NewCmdListen(f *cmdutil.Factory, runF func(*ListenOptions) error) *cobra.Co
 		APIClient: f.APIClient,
 		Store:     f.Store,
 		Now:       f.Now,
+		Signals:   notifySignals,
 	}
 	cmd := &cobra.Command{
 		Use:   "listen [--port 4242] [--json] [--forward-to URL] [--register --public-url URL --event EVENT...]",
@@ -98,9 +105,12 @@ An event TagMango sends several times with the same body (webinar.reminder.all: 
 of its three reminders) shows up to that many identical bodies as repeats, with a note.
 
 --json prints one JSON object per line on stdout (seq, receivedAt, event, candidates,
-method, path, headers, body, warnings, notes, repeatOf, duplicateOf); everything else
-goes to stderr.
---save FILE appends the same lines to FILE, for replay.
+method, path, headers, body, warnings, notes, repeatOf, duplicateOf, status, forward),
+once the answer is known; everything else goes to stderr. --save FILE appends the same lines to FILE, with
+the body's exact bytes (raw, or rawBase64 when not UTF-8), for replay; numbering
+continues after the highest seq already in FILE. With --save, a delivery is answered 2xx
+only once its line is written (--save-fsync: and synced to disk); when the file cannot
+be written, deliveries are answered 503 and listen exits 1.
 
 --forward-to relays each delivery to your handler and answers TagMango with its status
 (502 when nothing answers, 504 after --forward-timeout). --forward-to EVENT=URL routes
@@ -112,7 +122,10 @@ subscriptions left by a listen that was killed are deleted when the next one sta
 Without --register, listen needs no API key and no config.
 
 listen ends on Ctrl-C or SIGTERM (exit 0), after --count deliveries (exit 0), or after
---timeout (exit 0, or 3 when --count deliveries did not all come).`,
+--timeout (exit 0, or 3 when --count deliveries did not all come). On Ctrl-C the
+display gets 3s to catch up (a second Ctrl-C: none), then listen says how many
+deliveries it did not show and exits 1. A closed stdout (| head) ends listen after its
+clean-up.`,
 		Example: `  # Watch deliveries on http://127.0.0.1:4242/
   $ tagmango-hooks listen
 
@@ -154,7 +167,8 @@ listen ends on Ctrl-C or SIGTERM (exit 0), after --count deliveries (exit 0), or
 	fl.DurationVar(&opts.Timeout, "timeout", 0, "stop after this long (with --count: exit 3 if fewer came)")
 	fl.StringArrayVar(&opts.ForwardTo, "forward-to", nil, "relay deliveries to URL, or EVENT=URL for one event or family (repeatable)")
 	fl.DurationVar(&opts.ForwardTimeout, "forward-timeout", listen.DefaultForwardTimeout, "how long your handler may take before the sender gets 504")
-	fl.StringVar(&opts.Save, "save", "", "append the JSON line of every delivery to `FILE`")
+	fl.StringVar(&opts.Save, "save", "", "append the JSON line of every delivery to `FILE`; 2xx only once written")
+	fl.BoolVar(&opts.SaveFsync, "save-fsync", false, "with --save: sync the file to disk before answering (slower)")
 	fl.IntVar(&opts.Status, "status", http.StatusOK, "status to answer deliveries with (to watch retries)")
 	fl.StringVar(&opts.MaxBody, "max-body", "1MiB", "largest body accepted (bytes, or 512KiB, 1MiB…; at most 64MiB); larger get 413")
 	fl.IntVar(&opts.MaxConnections, "max-connections", listen.DefaultMaxConnections, "most connections served at once; more wait until one closes")
@@ -202,6 +216,9 @@ func validateFlags(c *cobra.Command, opts *ListenOptions) error {
 	}
 	if opts.Status < 200 || opts.Status > 599 {
 		return cmdutil.FlagErrorf("invalid --status %d: use 200 to 599", opts.Status)
+	}
+	if opts.SaveFsync && opts.Save == "" {
+		return cmdutil.FlagErrorf("--save-fsync goes with --save FILE")
 	}
 	if opts.MaxBodyBytes, err = listen.ParseSize(opts.MaxBody); err != nil {
 		return cmdutil.FlagErrorf("--max-body: %v", err)
@@ -301,6 +318,68 @@ func forwardURL(s string) (string, error) {
 	return s, nil
 }
 
+// displayGrace is how long the display may take to catch up once listen is told to
+// stop: a stalled stdout must not keep it from ending.
+const displayGrace = 3 * time.Second
+
+// notifySignals is the Signals of the real command. main turns the first signal
+// into the cancellation of ctx; listen also needs to hear the second one.
+func notifySignals() (<-chan os.Signal, func()) {
+	ch := make(chan os.Signal, 2)
+	signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
+	return ch, func() { signal.Stop(ch) }
+}
+
+// watchStop makes stopping always work: the first signal (or ctx, which main
+// cancels on it) stops the engine; then the display has displayGrace to catch up,
+// and a second signal ends the wait at once. It returns when done is closed.
+func watchStop(ctx context.Context, signals func() (<-chan os.Signal, func()), stopRun context.CancelFunc, abandon func(), done <-chan struct{}) <-chan struct{} {
+	finished := make(chan struct{})
+	var sigs <-chan os.Signal
+	unregister := func() {}
+	if signals != nil {
+		sigs, unregister = signals()
+	}
+	go func() {
+		defer close(finished)
+		defer unregister()
+		grace := time.NewTimer(time.Hour)
+		grace.Stop()
+		defer grace.Stop()
+		stopping := false
+		start := func() {
+			if !stopping {
+				stopping = true
+				stopRun()
+				grace.Reset(displayGrace)
+			}
+		}
+		ctxDone := ctx.Done()
+		received := 0
+		for {
+			select {
+			case <-sigs:
+				received++
+				// main's handler and this one hear the same first signal.
+				if received >= 2 {
+					abandon()
+					return
+				}
+				start()
+			case <-ctxDone:
+				ctxDone = nil
+				start()
+			case <-grace.C:
+				abandon()
+				return
+			case <-done:
+				return
+			}
+		}
+	}()
+	return finished
+}
+
 // unknownEvent is the exit-2 error for a name the catalog does not know.
 func unknownEvent(c *events.Catalog, flag, name string) error {
 	if events.IsPattern(name) {
@@ -341,21 +420,28 @@ func listenRun(ctx context.Context, opts *ListenOptions) error {
 		return err
 	}
 
-	renderers := []listen.Renderer{}
+	var renderer listen.Renderer
 	if opts.JSON {
-		renderers = append(renderers, listen.NewJSONLines(opts.IO.Out, opts.IO.ErrOut))
+		renderer = listen.NewJSONLines(opts.IO.Out, opts.IO.ErrOut)
 	} else {
-		renderers = append(renderers, listen.NewPretty(listen.PrettyOptions{
+		renderer = listen.NewPretty(listen.PrettyOptions{
 			Out: opts.IO.Out, ErrOut: opts.IO.ErrOut, Color: opts.IO.ColorEnabled(), Verbose: opts.Verbose, Location: opts.Location,
-		}))
+		})
 	}
+	var (
+		saver   listen.Saver
+		seqBase int64
+	)
 	if opts.Save != "" {
-		f, err := os.OpenFile(opts.Save, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+		f, warning, err := listen.OpenSave(opts.Save, opts.SaveFsync)
 		if err != nil {
 			return fmt.Errorf("--save: %w", err)
 		}
 		defer f.Close()
-		renderers = append(renderers, listen.NewSave(f))
+		if warning != "" {
+			fmt.Fprintf(opts.IO.ErrOut, "warning: --save %s\n", warning)
+		}
+		saver, seqBase = f, f.LastSeq()
 	}
 	forwardBody := 0
 	if opts.Verbose {
@@ -376,7 +462,9 @@ func listenRun(ctx context.Context, opts *ListenOptions) error {
 		Count:            opts.Count,
 		Matcher:          events.NewMatcher(catalog),
 		Now:              opts.Now,
-	}, listen.Tee(renderers...))
+		Save:             saver,
+		SeqBase:          seqBase,
+	}, renderer)
 	if err != nil {
 		return err
 	}
@@ -399,13 +487,17 @@ func listenRun(ctx context.Context, opts *ListenOptions) error {
 		}
 	}
 
-	runCtx, cancel := ctx, context.CancelFunc(func() {})
+	runCtx, cancel := context.WithCancel(ctx)
 	if opts.Timeout > 0 {
 		runCtx, cancel = context.WithTimeout(ctx, opts.Timeout)
 	}
+	watched := make(chan struct{})
+	watcherDone := watchStop(ctx, opts.Signals, cancel, eng.Abandon, watched)
 	summary, runErr := eng.Run(runCtx)
 	timedOut := opts.Timeout > 0 && ctx.Err() == nil && errors.Is(runCtx.Err(), context.DeadlineExceeded)
 	cancel()
+	close(watched)
+	<-watcherDone
 
 	cleanupFailed := false
 	if subs != nil {
@@ -415,6 +507,11 @@ func listenRun(ctx context.Context, opts *ListenOptions) error {
 		_ = listen.WriteSummary(opts.IO.ErrOut, summary)
 	}
 	switch {
+	case runErr != nil && ctx.Err() != nil && !errors.Is(runErr, syscall.EPIPE):
+		// After Ctrl-C, root would only say "interrupted": what was not shown or not
+		// saved must be said.
+		fmt.Fprintf(opts.IO.ErrOut, "error: %s\n", runErr)
+		return cmdutil.ErrSilent
 	case runErr != nil:
 		return runErr
 	case cleanupFailed:

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -334,13 +335,15 @@ func TestListenEventsFilter(t *testing.T) {
 func TestListenSave(t *testing.T) {
 	env := cmdtest.New(t)
 	file := filepath.Join(env.Dir, "deliveries.jsonl")
+	indented := "{\n  \"name\": \"Student Name\",\n  \"email\": \"student@example.com\"\n}"
 	for run := range 2 {
 		s := startListen(t, env, "--save", file, "--count", "2")
-		post(t, s.url+"?run=x", coursePayload)
+		post(t, s.url+"?run=x", indented)
 		post(t, s.url, "not json")
 		res := s.wait(t, env)
-		if res.Code != 0 || !strings.Contains(res.Stdout, "#2 unknown POST / 8 B → 200") {
-			t.Fatalf("run %d: exit %d\n%s\n%s", run, res.Code, res.Stdout, res.Stderr)
+		// Appending continues the numbering: seq is unique within the file.
+		if want := fmt.Sprintf("#%d unknown POST / 8 B → 200", 2*run+2); res.Code != 0 || !strings.Contains(res.Stdout, want) {
+			t.Fatalf("run %d: exit %d, want %q\n%s\n%s", run, res.Code, want, res.Stdout, res.Stderr)
 		}
 	}
 	data, err := os.ReadFile(file)
@@ -352,15 +355,15 @@ func TestListenSave(t *testing.T) {
 		t.Fatalf("%d lines saved:\n%s", len(lines), data)
 	}
 	for i, l := range lines {
-		wantSeq := float64(i%2 + 1)
-		if l["seq"] != wantSeq {
-			t.Errorf("line %d: seq %v", i+1, l["seq"])
+		if l["seq"] != float64(i+1) || l["status"] != float64(200) || l["forward"] != nil {
+			t.Errorf("line %d: seq %v status %v forward %v", i+1, l["seq"], l["status"], l["forward"])
 		}
 	}
-	if lines[0]["path"] != "/?run=x" || lines[0]["body"].(map[string]any)["courseId"] != "634fc35ddaf58580e2418c40" {
+	// body is the JSON value; raw the exact bytes, whitespace and all, for replay.
+	if lines[0]["path"] != "/?run=x" || lines[0]["body"].(map[string]any)["email"] != "student@example.com" || lines[0]["raw"] != indented {
 		t.Errorf("line 1: %v", lines[0])
 	}
-	if lines[1]["body"] != "not json" || lines[1]["warnings"].([]any)[0] != "the body is not JSON" {
+	if lines[1]["body"] != "not json" || lines[1]["raw"] != "not json" || lines[1]["warnings"].([]any)[0] != "the body is not JSON" {
 		t.Errorf("line 2: %v", lines[1])
 	}
 	if fi, _ := os.Stat(file); fi.Mode().Perm() != 0o600 {

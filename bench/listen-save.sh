@@ -1,0 +1,123 @@
+#!/usr/bin/env bash
+# bench/listen-save.sh — what does the promise of --save cost?
+#
+# With --save, listen answers a delivery only once its line has been written (group
+# commit: one write(2) per batch). This runs `listen --json` and `listen --json --save
+# FILE` alternately, RUNS times each, with the same wrk load (the webinar.reminder.all
+# example body, CONNS connections, DURATION), receiver pinned to CPU 0 and load to CPU
+# 1, and reports the median req/s, p50/p99 and the ratio. Goal: --save ≥ 0.8× --json.
+# Then an exact run (loadgen, N deliveries): every delivery answered 2xx must be a line
+# of the file.
+#
+# Not run by CI. Needs Go, taskset and wrk, and 2 CPUs. Tunables: DURATION (default
+# 10s), CONNS (default 50), RUNS (default 3), N (default 20000), FSYNC=1 to measure
+# --save-fsync as well.
+set -euo pipefail
+
+DURATION=${DURATION:-10s}
+CONNS=${CONNS:-50}
+RUNS=${RUNS:-3}
+N=${N:-20000}
+FSYNC=${FSYNC:-0}
+
+cd "$(dirname "$0")/.."
+for c in wrk taskset; do
+	command -v "$c" >/dev/null || { echo "bench/listen-save.sh needs $c" >&2; exit 1; }
+done
+[ "$(nproc)" -ge 2 ] || { echo "bench/listen-save.sh needs 2 CPUs" >&2; exit 1; }
+
+tmp=$(mktemp -d)
+PID=""
+cleanup() {
+	[ -n "$PID" ] && kill "$PID" 2>/dev/null || true
+	[ -n "${KEEP:-}" ] && echo "kept $tmp" >&2 || rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+echo "building…" >&2
+go build -o "$tmp/tagmango-hooks" ./cmd/tagmango-hooks
+go build -o "$tmp/loadgen" ./bench/loadgen
+
+cat >"$tmp/body.json" <<'JSON'
+{"name":"John Doe","email":"john@example.com","phone":"1234567890","timezone":"+05:30","webinar":"Introduction to Digital Marketing","webinarId":"634fc35ddaf58580e2418c40","webinarLink":"https://meet.google.com/abc-defg-hij","webinarFromTime":"2024-03-15T10:00:00.000Z","webinarToTime":"2024-03-15T11:00:00.000Z","webinarFromTimeInCreatorTimezone":"2024-03-15T15:30:00.000Z","creatorTimezone":"+05:30","mangoes":"Marketing Community, Digital Course Hub"}
+JSON
+truncate -s -1 "$tmp/body.json"
+cat >"$tmp/post.lua" <<LUA
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+local f = io.open("$tmp/body.json", "rb")
+wrk.body = f:read("*a")
+f:close()
+LUA
+
+# start NAME ARGS… — a listen on CPU 0; sets PID and URL.
+start() {
+	local name=$1
+	shift
+	rm -f "$tmp/$name.jsonl"
+	: >"$tmp/$name.err" # before the start: the old Ready line must not be read
+	taskset -c 0 "$tmp/tagmango-hooks" listen --port 0 --json "$@" >"$tmp/$name.out" 2>"$tmp/$name.err" &
+	PID=$!
+	for _ in $(seq 400); do
+		grep -q '^Ready: listening on ' "$tmp/$name.err" && break
+		kill -0 "$PID" 2>/dev/null || { cat "$tmp/$name.err" >&2; exit 1; }
+		sleep 0.05
+	done
+	URL=$(sed -n 's/^Ready: listening on \(http[^ ]*\).*/\1/p' "$tmp/$name.err" | head -1)
+}
+stop() {
+	kill -INT "$PID"
+	wait "$PID" || true
+	PID=""
+}
+to_ms() {
+	awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ /ms$/) n = n; else if (v ~ /s$/) n *= 1000; printf "%.2f", n }'
+}
+
+# throughput NAME ARGS… — appends "rps p50 p99" to $tmp/NAME.runs.
+throughput() {
+	local name=$1
+	shift
+	start "$name" "$@"
+	taskset -c 1 wrk -t1 -c"$CONNS" -d2s -s "$tmp/post.lua" "$URL" >/dev/null
+	taskset -c 1 wrk -t1 -c"$CONNS" -d"$DURATION" --latency -s "$tmp/post.lua" "$URL" >"$tmp/$name.wrk"
+	stop
+	echo "$(awk '/^Requests\/sec/ {printf "%.0f", $2}' "$tmp/$name.wrk") $(to_ms "$(awk '$1 == "50%" {print $2}' "$tmp/$name.wrk")") $(to_ms "$(awk '$1 == "99%" {print $2}' "$tmp/$name.wrk")")" >>"$tmp/$name.runs"
+}
+median() { awk -v c="$2" '{print $c}' "$1" | sort -n | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b == 0) print "-"; else printf "%.2f", a / b }'; }
+
+modes="json save"
+[ "$FSYNC" = 1 ] && modes="$modes fsync"
+echo "throughput: $RUNS × ($modes) for $DURATION each, $CONNS connections…" >&2
+for _ in $(seq "$RUNS"); do
+	throughput json
+	throughput save --save "$tmp/save.jsonl"
+	[ "$FSYNC" = 1 ] && throughput fsync --save "$tmp/fsync.jsonl" --save-fsync
+done
+
+echo "exact: $N deliveries at concurrency $CONNS with --save…" >&2
+start exact --save "$tmp/exact.jsonl"
+res=$(taskset -c 1 "$tmp/loadgen" -url "$URL" -body "$tmp/body.json" -n "$N" -c "$CONNS" -replace john@example.com)
+stop
+OK=$(sed -n 's/.* ok=\([0-9]*\).*/\1/p' <<<"$res")
+SAVED=$(wc -l <"$tmp/exact.jsonl")
+
+j_rps=$(median "$tmp/json.runs" 1)
+echo
+echo "listen --save benchmark — median of $RUNS runs of wrk -c$CONNS -d$DURATION; load average $(cut -d' ' -f1-3 /proc/loadavg)"
+printf "%-30s %8s %6s %8s %8s\n" receiver "req/s" "×json" "p50 ms" "p99 ms"
+for m in $modes; do
+	f=$tmp/$m.runs
+	case $m in
+	json) label="listen --json" ;;
+	save) label="listen --json --save" ;;
+	fsync) label="… --save --save-fsync" ;;
+	esac
+	printf "%-30s %8s %6s %8s %8s\n" "$label" "$(median "$f" 1)" "$(ratio "$(median "$f" 1)" "$j_rps")" "$(median "$f" 2)" "$(median "$f" 3)"
+done
+echo
+echo "exact run: $OK answered 2xx, $SAVED lines saved"
+s_rps=$(median "$tmp/save.runs" 1)
+if awk "BEGIN { exit !($s_rps >= 0.8 * $j_rps) }"; then echo "  ok    --save ≥ 0.8× --json ($(ratio "$s_rps" "$j_rps")×)"; else echo "  MISS  --save ≥ 0.8× --json ($(ratio "$s_rps" "$j_rps")×)"; fi
+if [ "$OK" -le "$SAVED" ]; then echo "  ok    every 2xx is a saved line"; else echo "  MISS  $((OK - SAVED)) answered 2xx but not saved"; fi
