@@ -38,8 +38,12 @@ type Options struct {
 	// Event or File names what was sent, in the JSON report.
 	Event string
 	File  string
-	// SkippedLines is how many lines of File were skipped (replay).
-	SkippedLines *int
+	// SkippedLines tells how many lines of File were skipped (replay), once the run
+	// is over.
+	SkippedLines func() int
+	// Notes, when set, is where the source writes its warnings during the run; nil
+	// means Deliver makes its own on IO.ErrOut.
+	Notes *Notes
 }
 
 // Report is the JSON shape of a run (`trigger -o json`, `replay -o json`).
@@ -62,35 +66,38 @@ func Deliver(ctx context.Context, o Options, cfg trigger.Config, src trigger.Sou
 	if now == nil {
 		now = time.Now
 	}
-	var bar *progress
+	notes := o.Notes
+	if notes == nil {
+		notes = NewNotes(o.IO.ErrOut)
+	}
 	if o.IO.IsStderrTTY() && o.Total != 1 && !o.Verbose {
-		bar = newProgress(o.IO.ErrOut, o.Total, now)
+		notes.startBar(o.Total, now)
 	}
 	var only trigger.Result
 	userCallback := cfg.OnResult
 	cfg.OnResult = func(r trigger.Result) {
 		only = r
-		if bar != nil {
-			bar.answered()
-		}
+		notes.answered()
 		if o.Verbose {
-			fmt.Fprintf(o.IO.ErrOut, "%s%d  %s  %s\n", o.Label, r.ID, outcome(r), Duration(r.Latency))
+			notes.Printf("%s%d  %s  %s\n", o.Label, r.ID, outcome(r), Duration(r.Latency))
 		}
 		if userCallback != nil {
 			userCallback(r)
 		}
 	}
 	sum, srcErr := trigger.Run(ctx, cfg, src)
-	if bar != nil {
-		bar.clear()
-	}
+	notes.close()
 	if sum == nil {
 		return srcErr
 	}
 	single := sum.Sent == 1 && (o.Total == 1 || o.Total <= 0 && !sum.Interrupted && srcErr == nil)
 
 	if o.Format.IsStructured() {
-		rep := Report{Event: o.Event, File: o.File, URL: cfg.URL, Passed: sum.Passed(), Summary: sum, SkippedLines: o.SkippedLines}
+		rep := Report{Event: o.Event, File: o.File, URL: cfg.URL, Passed: sum.Passed(), Summary: sum}
+		if o.SkippedLines != nil {
+			n := o.SkippedLines()
+			rep.SkippedLines = &n
+		}
 		if single && only.Err == nil {
 			a := string(only.Answer)
 			rep.Answer = &a
