@@ -85,6 +85,9 @@ type Config struct {
 	DeliveryTimeout time.Duration
 	// MaxParticipants bounds a fire's participants. Default 10000.
 	MaxParticipants int
+	// MaxDeliveries bounds a fire's deliveries: registrations × participants ×
+	// rounds. Default DefaultMaxDeliveries.
+	MaxDeliveries int
 	// History is how many recent deliveries GET /_emulator/deliveries keeps. Default 1000.
 	History int
 	// Seed seeds the fake participant data, timestamps included, so that a run can be
@@ -141,6 +144,9 @@ func New(cfg Config) (*Server, error) {
 	}
 	if cfg.MaxParticipants <= 0 {
 		cfg.MaxParticipants = DefaultMaxParticipants
+	}
+	if cfg.MaxDeliveries <= 0 {
+		cfg.MaxDeliveries = DefaultMaxDeliveries
 	}
 	if cfg.History <= 0 {
 		cfg.History = DefaultHistory
