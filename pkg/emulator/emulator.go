@@ -69,7 +69,9 @@ type Config struct {
 	// APIKey, when set, is the only x-api-key accepted. Empty: any non-empty key is.
 	APIKey string
 	// StatePath, when set, keeps the registrations in that file (written atomically,
-	// under a lock) so that they survive restarts. Empty: in memory only.
+	// under a lock) and in a journal beside it (StatePath + ".journal", one appended
+	// line per change, folded into the file at start, at a clean stop and as it
+	// grows) so that they survive restarts. Empty: in memory only.
 	StatePath string
 	// Retries is how many times a failed delivery is tried again, with backoff.
 	Retries int
@@ -175,7 +177,7 @@ func New(cfg Config) (*Server, error) {
 	if err := regs.check(); err != nil {
 		return nil, err
 	}
-	return &Server{
+	s := &Server{
 		cfg:     cfg,
 		regs:    regs,
 		history: newRing(cfg.History),
@@ -187,7 +189,9 @@ func New(cfg Config) (*Server, error) {
 		gen:          sample.NewGenerator(cfg.Seed),
 		readTimeout:  30 * time.Second,
 		writeTimeout: 30 * time.Second,
-	}, nil
+	}
+	regs.logf = s.logf
+	return s, nil
 }
 
 // Handler serves every route of the emulator.
@@ -205,7 +209,8 @@ func (s *Server) Handler() http.Handler {
 }
 
 // Serve answers on ln until ctx is cancelled, then stops the deliveries in flight, lets
-// the answers in flight finish (at most 5 s) and returns nil.
+// the answers in flight finish (at most 5 s), folds the state journal into the state
+// file and returns nil (or why that failed).
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	// Deliveries run under the request's context, derived from base: cancelling base
 	// on shutdown stops them, so that a long fire does not hold the process.
@@ -237,7 +242,8 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
-	return nil
+	// The journal is folded in, so that the state file alone holds everything.
+	return s.regs.close()
 }
 
 // Registrations returns a copy of what is registered, oldest first.
