@@ -202,6 +202,8 @@ func TestTriggerUsageErrors(t *testing.T) {
 		{"unknown event", []string{"course.complete.50", "--to", rc.URL}, `unknown event "course.complete.50"; did you mean "course.completed.50"?`},
 		{"unknown field", []string{"course.completed.50", "--to", rc.URL, "--set", "emial=x"}, `has no field "emial"; did you mean "email"? (--force adds it as a string)`},
 		{"not a number", []string{"course.completed.50", "--to", rc.URL, "--set", "phone=abc"}, `phone: "abc" is not a number`},
+		{"not finite", []string{"course.completed.50", "--to", rc.URL, "--set", "phone=1e999"}, `--set phone=1e999: phone: 1e999 is out of range: a number must be finite`},
+		{"NaN", []string{"course.completed.50", "--to", rc.URL, "--set", "phone=NaN"}, `"NaN" is not a finite number`},
 		{"no --to", []string{"course.completed.50"}, "--to is required"},
 		{"relative --to", []string{"course.completed.50", "--to", "/hooks"}, "absolute http"},
 		{"ftp --to", []string{"course.completed.50", "--to", "ftp://example.com/x"}, "absolute http"},
