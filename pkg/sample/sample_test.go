@@ -382,3 +382,49 @@ func BenchmarkFake(b *testing.B) {
 		}
 	}
 }
+
+func TestEmailPartTransliterates(t *testing.T) {
+	for in, want := range map[string]string{
+		"Müller": "mueller", "Weiß": "weiss", "José": "jose", "Søren": "soren", "Łukasz": "lukasz",
+		"Ærøskøbing": "aeroskobing", "Nuñez": "nunez", "Çelik": "celik", "O'Brien": "obrien", "Min-jun": "minjun",
+		"Øster": "oster", "Dvořák": "dvorak", "Chen": "chen", "张伟": "",
+	} {
+		if got := sample.EmailPart(in); got != want {
+			t.Errorf("EmailPart(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// TestFakeEmailsAreASCII: every fake address is plain ASCII, distinct, and keeps the
+// letters of names such as Müller.
+func TestFakeEmailsAreASCII(t *testing.T) {
+	c := catalog(t)
+	e := event(t, c, "course.completed.50")
+	g := sample.NewGenerator(1)
+	seen := map[string]bool{}
+	muellers := 0
+	for range 3000 {
+		p := g.Fake(e)
+		email, _ := p.Get("email")
+		name, _ := p.Get("name")
+		addr := email.(string)
+		for _, r := range addr {
+			if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || strings.ContainsRune("._@-", r)) {
+				t.Fatalf("%q (for %q) has %q", addr, name, r)
+			}
+		}
+		if seen[addr] {
+			t.Fatalf("%q twice", addr)
+		}
+		seen[addr] = true
+		if strings.Contains(name.(string), "Müller") {
+			muellers++
+			if !strings.Contains(addr, "mueller") {
+				t.Errorf("%q for %q", addr, name)
+			}
+		}
+	}
+	if muellers == 0 {
+		t.Fatal("no Müller in 3000 participants: the test proves nothing")
+	}
+}
