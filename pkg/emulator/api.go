@@ -31,6 +31,7 @@ const (
 	CodeFilterNotApplicable  = "FILTER_NOT_APPLICABLE"
 	CodeInvalidPayload       = "INVALID_PAYLOAD"
 	CodeStateWriteFailed     = "STATE_WRITE_FAILED"
+	CodeTooManyDeliveries    = "TOO_MANY_DELIVERIES"
 )
 
 // Envelope is TagMango's success answer.

@@ -1,6 +1,7 @@
 package emulator_test
 
 import (
+	"bytes"
 	"encoding/json"
 	"net/http"
 	"os"
@@ -280,5 +281,80 @@ func TestUnwritableStateIsReportedAtStart(t *testing.T) {
 	_, err := emulator.New(emulator.Config{Catalog: catalog(t), StatePath: path})
 	if err == nil || !strings.Contains(err.Error(), notADir) {
 		t.Fatalf("error %v, want one naming %s", err, notADir)
+	}
+}
+
+// TestStateChangesAreJournaled: a registration appends one line to the journal
+// instead of rewriting the state file; a restart folds the journal in.
+func TestStateChangesAreJournaled(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "emulator.json")
+	journal := path + ".journal"
+	first := newEmu(t, emulator.Config{StatePath: path})
+	before, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range []string{"a", "b", "c"} {
+		first.register(t, `{"hookUrl":"https://example.com/`+u+`","event":"user.deleted"}`)
+	}
+	call(t, http.MethodDelete, first.URL+api.RegisterPath, testKey, `{"hookUrl":"https://example.com/b"}`)
+	if after, _ := os.ReadFile(path); !bytes.Equal(after, before) {
+		t.Errorf("the state file was rewritten:\n%s", after)
+	}
+	j, err := os.ReadFile(journal)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if lines := strings.Split(strings.TrimSuffix(string(j), "\n"), "\n"); len(lines) != 4 || lines[3] != `{"remove":"https://example.com/b"}` {
+		t.Errorf("journal:\n%s", j)
+	}
+	if fi, err := os.Stat(journal); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("journal mode: %v %v", fi, err)
+	}
+
+	second := newEmu(t, emulator.Config{StatePath: path})
+	if got := second.Registrations(); len(got) != 2 || got[0] != first.Registrations()[0] || got[1] != first.Registrations()[1] {
+		t.Errorf("after restart: %+v", got)
+	}
+	if _, err := os.Stat(journal); !os.IsNotExist(err) {
+		t.Errorf("the journal was not folded in at start: %v", err)
+	}
+	if b, _ := os.ReadFile(path); !strings.Contains(string(b), "https://example.com/c") || strings.Contains(string(b), "https://example.com/b") {
+		t.Errorf("state file:\n%s", b)
+	}
+}
+
+// TestStateJournalAfterACrash: a line cut by a crash is no change; changes that the
+// state file already holds (a crash after folding in, before emptying the journal)
+// are not doubled; a garbled line in the middle is an error naming the journal.
+func TestStateJournalAfterACrash(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "emulator.json")
+	state := `{"version":1,"registrations":[{"_id":"000000000000000000000001","hookUrl":"https://example.com/a","event":"user.deleted","createdAt":"2026-11-22T10:04:05Z"}]}`
+	journal := `{"add":{"_id":"000000000000000000000001","hookUrl":"https://example.com/a","event":"user.deleted","createdAt":"2026-11-22T10:04:05Z"}}` + "\n" +
+		`{"add":{"_id":"000000000000000000000002","hookUrl":"https://example.com/b","event":"user.deleted","createdAt":"2026-11-22T10:04:06Z"}}` + "\n" +
+		`{"add":{"_id":"0000000000`
+	if err := os.WriteFile(path, []byte(state), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path+".journal", []byte(journal), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	e := newEmu(t, emulator.Config{StatePath: path})
+	regs := e.Registrations()
+	if len(regs) != 2 || regs[0].HookURL != "https://example.com/a" || regs[1].HookURL != "https://example.com/b" {
+		t.Errorf("registrations %+v", regs)
+	}
+
+	garbled := `{"add":{"hookUrl":"x"}}` + "\n" + "garbage\n" + `{"remove":"x"}` + "\n"
+	if err := os.WriteFile(path+".journal", []byte(garbled), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err := emulator.New(emulator.Config{Catalog: catalog(t), StatePath: path})
+	if err == nil || !strings.Contains(err.Error(), "the emulator state journal "+path+".journal is not valid (line 2)") {
+		t.Errorf("error %v", err)
+	}
+	if b, _ := os.ReadFile(path + ".journal"); string(b) != garbled {
+		t.Errorf("the garbled journal was touched: %s", b)
 	}
 }

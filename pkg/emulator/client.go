@@ -14,9 +14,9 @@ import (
 	"syscall"
 )
 
-// maxReport bounds the fire report a client reads: one failure entry per failed
-// delivery can make it large.
-const maxReport = 256 << 20
+// maxReport bounds the fire report a client reads; the emulator lists at most
+// MaxListedFailures failures and names at most MaxCauses causes, far below it.
+const maxReport = 16 << 20
 
 // Client asks a running emulator to fire events.
 type Client struct {

@@ -69,7 +69,9 @@ type Config struct {
 	// APIKey, when set, is the only x-api-key accepted. Empty: any non-empty key is.
 	APIKey string
 	// StatePath, when set, keeps the registrations in that file (written atomically,
-	// under a lock) so that they survive restarts. Empty: in memory only.
+	// under a lock) and in a journal beside it (StatePath + ".journal", one appended
+	// line per change, folded into the file at start, at a clean stop and as it
+	// grows) so that they survive restarts. Empty: in memory only.
 	StatePath string
 	// Retries is how many times a failed delivery is tried again, with backoff.
 	Retries int
@@ -85,6 +87,9 @@ type Config struct {
 	DeliveryTimeout time.Duration
 	// MaxParticipants bounds a fire's participants. Default 10000.
 	MaxParticipants int
+	// MaxDeliveries bounds a fire's deliveries: registrations × participants ×
+	// rounds. Default DefaultMaxDeliveries.
+	MaxDeliveries int
 	// History is how many recent deliveries GET /_emulator/deliveries keeps. Default 1000.
 	History int
 	// Seed seeds the fake participant data, timestamps included, so that a run can be
@@ -142,6 +147,9 @@ func New(cfg Config) (*Server, error) {
 	if cfg.MaxParticipants <= 0 {
 		cfg.MaxParticipants = DefaultMaxParticipants
 	}
+	if cfg.MaxDeliveries <= 0 {
+		cfg.MaxDeliveries = DefaultMaxDeliveries
+	}
 	if cfg.History <= 0 {
 		cfg.History = DefaultHistory
 	}
@@ -169,7 +177,7 @@ func New(cfg Config) (*Server, error) {
 	if err := regs.check(); err != nil {
 		return nil, err
 	}
-	return &Server{
+	s := &Server{
 		cfg:     cfg,
 		regs:    regs,
 		history: newRing(cfg.History),
@@ -181,7 +189,9 @@ func New(cfg Config) (*Server, error) {
 		gen:          sample.NewGenerator(cfg.Seed),
 		readTimeout:  30 * time.Second,
 		writeTimeout: 30 * time.Second,
-	}, nil
+	}
+	regs.logf = s.logf
+	return s, nil
 }
 
 // Handler serves every route of the emulator.
@@ -199,7 +209,8 @@ func (s *Server) Handler() http.Handler {
 }
 
 // Serve answers on ln until ctx is cancelled, then stops the deliveries in flight, lets
-// the answers in flight finish (at most 5 s) and returns nil.
+// the answers in flight finish (at most 5 s), folds the state journal into the state
+// file and returns nil (or why that failed).
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	// Deliveries run under the request's context, derived from base: cancelling base
 	// on shutdown stops them, so that a long fire does not hold the process.
@@ -231,7 +242,8 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
-	return nil
+	// The journal is folded in, so that the state file alone holds everything.
+	return s.regs.close()
 }
 
 // Registrations returns a copy of what is registered, oldest first.

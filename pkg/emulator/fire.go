@@ -2,6 +2,7 @@ package emulator
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -54,9 +55,17 @@ type Report struct {
 	Sent int `json:"sent"`
 	// Statuses counts the final HTTP status of each delivery that got an answer.
 	Statuses map[string]int `json:"statuses"`
-	// Failures has one entry per delivery that failed: no connection, timed out, or
-	// answered other than 2xx.
-	Failures []Failure `json:"failures"`
+	// Failed counts the deliveries that failed: no connection, timed out, or answered
+	// other than 2xx.
+	Failed int `json:"failed"`
+	// Failures lists the first MaxListedFailures failed deliveries, one entry each;
+	// FailuresOmitted is how many more there were.
+	Failures        []Failure `json:"failures"`
+	FailuresOmitted int       `json:"failuresOmitted"`
+	// FailuresByCause counts every failed delivery by its cause: "HTTP 500" for an
+	// answer, else the error ("timeout: no answer within 30s"). At most MaxCauses
+	// causes are named; the rest are counted under OtherCauses.
+	FailuresByCause map[string]int `json:"failuresByCause"`
 	// Event is the fired event; Participants the participants per round.
 	Event        string `json:"event"`
 	Participants int    `json:"participants"`
@@ -76,8 +85,34 @@ type Failure struct {
 	Error   string `json:"error,omitempty"`
 }
 
-// Failed reports whether any delivery failed.
-func (r *Report) Failed() bool { return len(r.Failures) > 0 }
+// Bounds of a fire and of its report: a fire of 10,000 participants to 1,000
+// registrations is ten million deliveries, and its report would list every failure.
+const (
+	// DefaultMaxDeliveries bounds the deliveries one fire makes: registrations ×
+	// participants × rounds (duplicates and retries aside).
+	DefaultMaxDeliveries = 1_000_000
+	// MaxListedFailures bounds Report.Failures.
+	MaxListedFailures = 100
+	// MaxCauses bounds the causes Report.FailuresByCause names.
+	MaxCauses = 100
+	// OtherCauses counts in FailuresByCause the failures of causes beyond MaxCauses.
+	OtherCauses = "other causes"
+)
+
+// HasFailures reports whether any delivery failed. A report from an emulator older
+// than the Failed count has only the list.
+func (r *Report) HasFailures() bool { return r.Failed > 0 || len(r.Failures) > 0 }
+
+// FailedCount is the number of failed deliveries, also from an older emulator.
+func (r *Report) FailedCount() int { return max(r.Failed, len(r.Failures)) }
+
+// Cause is what FailuresByCause counts the failure under.
+func (f Failure) Cause() string {
+	if f.Status != 0 {
+		return "HTTP " + strconv.Itoa(f.Status)
+	}
+	return f.Error
+}
 
 // Delivery is one delivery as GET /_emulator/deliveries shows it.
 type Delivery struct {
@@ -183,6 +218,14 @@ func (s *Server) plan(req FireRequest) (*firePlan, error) {
 		p.rounds = reminderRounds
 	}
 	p.regs = s.match(e, p.id)
+	if total := len(p.regs) * n * len(p.rounds); total > s.cfg.MaxDeliveries {
+		rounds := ""
+		if len(p.rounds) > 1 {
+			rounds = fmt.Sprintf(" × %d rounds", len(p.rounds))
+		}
+		return nil, badRequest(CodeTooManyDeliveries, "this fire would make %d deliveries (%d registrations × %d participants%s), more than the %d one fire may make: fire fewer participants, or about one %s",
+			total, len(p.regs), n, rounds, s.cfg.MaxDeliveries, cmp.Or(e.Filter(), "entity"))
+	}
 	made := n
 	if len(p.regs) == 0 {
 		made = 1 // nobody to send to: one payload checks the overrides
@@ -291,12 +334,13 @@ func (s *Server) Fire(ctx context.Context, req FireRequest) (*Report, error) {
 	}
 	start := time.Now()
 	t := &tally{rep: &Report{
-		Matched:      len(p.regs),
-		Statuses:     map[string]int{},
-		Failures:     []Failure{},
-		Event:        p.event.Type,
-		Participants: p.participants,
-		Rounds:       len(p.rounds),
+		Matched:         len(p.regs),
+		Statuses:        map[string]int{},
+		Failures:        []Failure{},
+		FailuresByCause: map[string]int{},
+		Event:           p.event.Type,
+		Participants:    p.participants,
+		Rounds:          len(p.rounds),
 	}}
 	k := 0 // delivery index across the fire, for the duplicate choice
 	for _, round := range p.rounds {
@@ -377,9 +421,21 @@ func (t *tally) add(o outcome, hookURL string, duplicate bool) {
 	if o.status != 0 {
 		t.rep.Statuses[strconv.Itoa(o.status)]++
 	}
-	if !o.ok() {
-		t.rep.Failures = append(t.rep.Failures, Failure{HookURL: hookURL, Status: o.status, Error: o.err})
+	if o.ok() {
+		return
 	}
+	f := Failure{HookURL: hookURL, Status: o.status, Error: o.err}
+	t.rep.Failed++
+	if len(t.rep.Failures) < MaxListedFailures {
+		t.rep.Failures = append(t.rep.Failures, f)
+	} else {
+		t.rep.FailuresOmitted++
+	}
+	cause := f.Cause()
+	if _, named := t.rep.FailuresByCause[cause]; !named && len(t.rep.FailuresByCause) >= MaxCauses {
+		cause = OtherCauses
+	}
+	t.rep.FailuresByCause[cause]++
 }
 
 func (o outcome) ok() bool { return o.err == "" && o.status >= 200 && o.status < 300 }
@@ -466,7 +522,7 @@ func summary(r *Report) string {
 		}
 		fmt.Fprintf(&b, " %s×%d", c, r.Statuses[c])
 	}
-	fmt.Fprintf(&b, ", %d failed", len(r.Failures))
+	fmt.Fprintf(&b, ", %d failed", r.Failed)
 	if r.Rounds > 1 {
 		fmt.Fprintf(&b, " (%d rounds)", r.Rounds)
 	}

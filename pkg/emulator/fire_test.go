@@ -223,7 +223,7 @@ func TestFireReportShape(t *testing.T) {
 	if status != 200 {
 		t.Fatalf("%d %s", status, out)
 	}
-	sameJSON(t, out, `{"matched":0,"sent":0,"statuses":{},"failures":[],"event":"course.completed.50","participants":1,"rounds":1,"duplicates":0,"retries":0}`)
+	sameJSON(t, out, `{"matched":0,"sent":0,"statuses":{},"failed":0,"failures":[],"failuresOmitted":0,"failuresByCause":{},"event":"course.completed.50","participants":1,"rounds":1,"duplicates":0,"retries":0}`)
 }
 
 func TestFireTimesOut(t *testing.T) {
@@ -406,5 +406,51 @@ func TestInspectionEndpoints(t *testing.T) {
 		if _, out := call(t, http.MethodGet, fresh.URL+p, "", ""); strings.TrimSpace(out) != "[]" {
 			t.Errorf("%s when empty: %s", p, out)
 		}
+	}
+}
+
+// TestFireCapsTheTotal: registrations × participants × rounds beyond the cap is
+// refused with a 400 envelope before anything is sent.
+func TestFireCapsTheTotal(t *testing.T) {
+	recv := newReceiver(t, nil)
+	e := newEmu(t, emulator.Config{MaxDeliveries: 10})
+	for _, p := range []string{"/a", "/b"} {
+		e.register(t, `{"hookUrl":"`+recv.URL+p+`","event":"webinar.reminder.all"}`)
+	}
+	status, out := call(t, http.MethodPost, e.URL+emulator.FirePath, "", `{"event":"webinar.reminder.all","participants":2}`)
+	if status != 400 || !strings.Contains(out, `"errorCode":"TOO_MANY_DELIVERIES"`) ||
+		!strings.Contains(out, "this fire would make 12 deliveries (2 registrations × 2 participants × 3 rounds), more than the 10 one fire may make") {
+		t.Errorf("%d %s", status, out)
+	}
+	if n := recv.count(""); n != 0 {
+		t.Errorf("%d deliveries sent", n)
+	}
+	// At the cap, it fires.
+	if rep := e.fire(t, `{"event":"user.deleted"}`); rep.Matched != 0 {
+		t.Errorf("report %+v", rep)
+	}
+	e.register(t, `{"hookUrl":"`+recv.URL+`/c","event":"user.deleted"}`)
+	if rep := e.fire(t, `{"event":"user.deleted","participants":10}`); rep.Sent != 10 {
+		t.Errorf("report %+v", rep)
+	}
+}
+
+// TestFireReportListsTheFirstFailures: the report lists at most MaxListedFailures
+// failures and counts every one by cause.
+func TestFireReportListsTheFirstFailures(t *testing.T) {
+	failing := newReceiver(t, func(n int, _ delivery) int {
+		if n%2 == 0 {
+			return 503
+		}
+		return 500
+	})
+	e := newEmu(t, emulator.Config{})
+	e.register(t, `{"hookUrl":"`+failing.URL+`/f","event":"user.deleted"}`)
+	rep := e.fire(t, `{"event":"user.deleted","participants":250}`)
+	if rep.Sent != 250 || rep.Failed != 250 || len(rep.Failures) != emulator.MaxListedFailures || rep.FailuresOmitted != 150 {
+		t.Errorf("sent %d, failed %d, listed %d, omitted %d", rep.Sent, rep.Failed, len(rep.Failures), rep.FailuresOmitted)
+	}
+	if len(rep.FailuresByCause) != 2 || rep.FailuresByCause["HTTP 500"] != 125 || rep.FailuresByCause["HTTP 503"] != 125 {
+		t.Errorf("by cause %v", rep.FailuresByCause)
 	}
 }

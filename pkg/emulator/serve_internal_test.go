@@ -7,6 +7,9 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -139,5 +142,37 @@ func TestServeStopsDeliveriesOnShutdown(t *testing.T) {
 	}
 	if rep.Sent >= 50 || rep.Sent == 0 || len(rep.Failures) != rep.Sent {
 		t.Errorf("report after shutdown %+v", rep)
+	}
+}
+
+// TestJournalIsFoldedInAsItGrows: the journal never grows much beyond the state.
+func TestJournalIsFoldedInAsItGrows(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "emulator.json")
+	r, err := loadRegistry(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.compactAt = 4
+	if err := r.check(); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 9 {
+		if _, _, err := r.add(Registration{ID: strconv.Itoa(i), HookURL: "https://example.com/" + strconv.Itoa(i), Event: "user.deleted"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Folded in after the 4th (4 entries, the minimum) and the 8th (4 entries, as
+	// many as the state file had): one entry left.
+	j, err := os.ReadFile(path + journalSuffix)
+	if err != nil || strings.Count(string(j), "\n") != 1 {
+		t.Errorf("journal %v:\n%s", err, j)
+	}
+	st, err := os.ReadFile(path)
+	if err != nil || strings.Count(string(st), `"hookUrl"`) != 8 {
+		t.Errorf("state %v:\n%s", err, st)
+	}
+	again, err := loadRegistry(path)
+	if err != nil || len(again.list()) != 9 {
+		t.Errorf("reloaded %v: %d registrations", err, len(again.list()))
 	}
 }

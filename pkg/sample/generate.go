@@ -478,15 +478,34 @@ func (g *Generator) email(first, last string) string {
 	return addr
 }
 
-// emailPart keeps the letters of a name a mailbox would have.
+// emailPart keeps the letters of a name a mailbox would have: ASCII letters, with
+// the common Latin letters spelt as people spell them in addresses (Müller is
+// mueller, not mller); other characters are dropped.
 func emailPart(s string) string {
 	var b strings.Builder
 	for _, r := range strings.ToLower(s) {
-		if r >= 'a' && r <= 'z' {
+		switch {
+		case r >= 'a' && r <= 'z':
 			b.WriteRune(r)
+		case latinASCII[r] != "":
+			b.WriteString(latinASCII[r])
 		}
 	}
 	return b.String()
+}
+
+// latinASCII spells lowercase Latin letters with diacritics (and ß, æ, ø, þ …) in
+// ASCII, the German umlauts as German addresses do (ü is ue).
+var latinASCII = map[rune]string{
+	'à': "a", 'á': "a", 'â': "a", 'ã': "a", 'å': "a", 'ā': "a", 'ă': "a", 'ą': "a", 'ä': "ae", 'æ': "ae",
+	'ç': "c", 'ć': "c", 'č': "c", 'ď': "d", 'đ': "d", 'ð': "d",
+	'è': "e", 'é': "e", 'ê': "e", 'ë': "e", 'ē': "e", 'ė': "e", 'ę': "e", 'ě': "e",
+	'ğ': "g", 'ì': "i", 'í': "i", 'î': "i", 'ï': "i", 'ī': "i", 'ı': "i", 'ł': "l", 'ľ': "l",
+	'ñ': "n", 'ń': "n", 'ň': "n",
+	'ò': "o", 'ó': "o", 'ô': "o", 'õ': "o", 'ø': "o", 'ō': "o", 'ő': "o", 'ö': "oe", 'œ': "oe",
+	'ř': "r", 'ś': "s", 'š': "s", 'ş': "s", 'ș': "s", 'ß': "ss", 'ť': "t", 'ţ': "t", 'ț': "t", 'þ': "th",
+	'ù': "u", 'ú': "u", 'û': "u", 'ū': "u", 'ů': "u", 'ű': "u", 'ü': "ue",
+	'ý': "y", 'ÿ': "y", 'ź': "z", 'ż': "z", 'ž': "z",
 }
 
 func (g *Generator) digits(n int) string {

@@ -276,6 +276,13 @@ func TestSet(t *testing.T) {
 		{"forced unknown", "course.completed.50", "progress=50", true, "progress", `"50"`, ""},
 		{"custom key of recurring orders", "order.recurring.created", "City=Pune", false, "City", `"Pune"`, ""},
 		{"not a number", "course.completed.50", "phone=abc", false, "", "", `phone: "abc" is not a number`},
+		{"not finite", "course.completed.50", "phone=1e999", false, "", "", `phone: 1e999 is out of range: a number must be finite`},
+		{"not finite, negative", "course.completed.50", "phone=-1E400", false, "", "", `phone: -1E400 is out of range`},
+		{"NaN", "course.completed.50", "phone=NaN", false, "", "", `phone: "NaN" is not a finite number: JSON has no NaN or Infinity`},
+		{"Infinity", "course.completed.50", "phone=-Infinity", false, "", "", `"-Infinity" is not a finite number`},
+		{"not finite inside an array", "webinar.created.single", `callList=[{"n":1e999}]`, false, "", "", `1e999 is out of range`},
+		{"not finite in an open type", "order.created.failed", `customFields={"a":[2e308]}`, false, "", "", `2e308 is out of range`},
+		{"tiny is fine", "course.completed.50", "phone=1e-999", false, "phone", `1e-999`, ""},
 		{"unknown field", "course.completed.50", "emial=x", false, "", "", `course.completed.50 has no field "emial"; did you mean "email"?`},
 		{"unknown nested field", "webinar.created.single", "callList.0.webinr=x", false, "", "", `did you mean "callList.0.webinar"?`},
 		{"index out of range", "webinar.created.single", "callList.5.webinar=x", false, "", "", "callList has 1 items: use an index from 0 to 0"},
@@ -374,4 +381,52 @@ func BenchmarkFake(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+func TestEmailPartTransliterates(t *testing.T) {
+	for in, want := range map[string]string{
+		"Müller": "mueller", "Weiß": "weiss", "José": "jose", "Søren": "soren", "Łukasz": "lukasz",
+		"Ærøskøbing": "aeroskobing", "Nuñez": "nunez", "Çelik": "celik", "O'Brien": "obrien", "Min-jun": "minjun",
+		"Øster": "oster", "Dvořák": "dvorak", "Chen": "chen", "张伟": "",
+	} {
+		if got := sample.EmailPart(in); got != want {
+			t.Errorf("EmailPart(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// TestFakeEmailsAreASCII: every fake address is plain ASCII, distinct, and keeps the
+// letters of names such as Müller.
+func TestFakeEmailsAreASCII(t *testing.T) {
+	c := catalog(t)
+	e := event(t, c, "course.completed.50")
+	g := sample.NewGenerator(1)
+	seen := map[string]bool{}
+	muellers := 0
+	for range 3000 {
+		p := g.Fake(e)
+		email, _ := p.Get("email")
+		name, _ := p.Get("name")
+		addr := email.(string)
+		if i := strings.IndexFunc(addr, notMailbox); i >= 0 {
+			t.Fatalf("%q (for %q) has %q", addr, name, addr[i:])
+		}
+		if seen[addr] {
+			t.Fatalf("%q twice", addr)
+		}
+		seen[addr] = true
+		if strings.Contains(name.(string), "Müller") {
+			muellers++
+			if !strings.Contains(addr, "mueller") {
+				t.Errorf("%q for %q", addr, name)
+			}
+		}
+	}
+	if muellers == 0 {
+		t.Fatal("no Müller in 3000 participants: the test proves nothing")
+	}
+}
+
+func notMailbox(r rune) bool {
+	return (r < 'a' || r > 'z') && (r < '0' || r > '9') && !strings.ContainsRune("._@-", r)
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -166,8 +167,14 @@ func convert(typ, value string) (any, error) {
 		return value, nil
 	case "number":
 		v := strings.TrimSpace(value)
+		if nonFiniteWord(v) {
+			return nil, fmt.Errorf("%q is not a finite number: JSON has no NaN or Infinity (the field is a number)", value)
+		}
 		if !isJSONNumber(v) {
 			return nil, fmt.Errorf("%q is not a number (the field is a number)", value)
+		}
+		if err := finite(json.Number(v)); err != nil {
+			return nil, err
 		}
 		return json.Number(v), nil
 	case "boolean":
@@ -184,14 +191,60 @@ func convert(typ, value string) (any, error) {
 		if got := kindName(v); got != "an "+typ && v != nil {
 			return nil, fmt.Errorf("the field is an %s; the value is %s", typ, got)
 		}
+		if err := finite(v); err != nil {
+			return nil, err
+		}
 		return v, nil
 	}
 	// Types the catalog leaves open ("any", "unknown (null in example)"): JSON when it
 	// is JSON, else the text.
 	if v, err := parseValue([]byte(value)); err == nil {
+		if err := finite(v); err != nil {
+			return nil, err
+		}
 		return v, nil
 	}
 	return value, nil
+}
+
+// nonFiniteWord reports the words other languages print for non-finite numbers.
+func nonFiniteWord(s string) bool {
+	switch strings.ToLower(strings.TrimLeft(s, "+-")) {
+	case "nan", "inf", "infinity":
+		return true
+	}
+	return false
+}
+
+// finite refuses a number, anywhere in v, too large for a float64: JSON allows
+// 1e999, but JavaScript reads it as Infinity and Go's decoder refuses it, so a
+// handler would see a value TagMango never sends.
+func finite(v any) error {
+	switch x := v.(type) {
+	case json.Number:
+		if f, err := strconv.ParseFloat(string(x), 64); err != nil && math.IsInf(f, 0) {
+			return fmt.Errorf("%s is out of range: a number must be finite (at most about 1.8e308)", x)
+		}
+	case []any:
+		for _, item := range x {
+			if err := finite(item); err != nil {
+				return err
+			}
+		}
+	case *Payload:
+		for _, k := range x.keys {
+			if err := finite(x.vals[k]); err != nil {
+				return err
+			}
+		}
+	case map[string]any:
+		for _, item := range x {
+			if err := finite(item); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // convertLike converts value to the JSON kind of cur, the value it replaces.

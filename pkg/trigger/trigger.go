@@ -106,9 +106,13 @@ type Result struct {
 	Kind string
 	// Slow reports that the delivery took SlowAfter or longer.
 	Slow bool
-	// Canceled reports that the run was interrupted before the delivery finished: it
+	// Canceled reports that the run was interrupted before the delivery was sent: it
 	// is not counted.
 	Canceled bool
+	// Interrupted reports that the run was interrupted while the delivery was in
+	// flight: it was sent and is counted, with its status when that had come, else
+	// with Kind KindInterrupted.
+	Interrupted bool
 }
 
 // OK reports a 2xx answer in time.
@@ -123,11 +127,16 @@ const (
 	KindReset       = "connection reset"
 	KindTLS         = "TLS"
 	KindOther       = "other"
+	// KindInterrupted is a delivery in flight when the run was interrupted, whose
+	// answer had not come.
+	KindInterrupted = "interrupted"
 )
 
 // Run sends the deliveries of src to cfg.URL and returns the summary. It stops early
-// when ctx is cancelled (in-flight deliveries are abandoned and not counted; Summary
-// says Interrupted) or when src fails (the error is returned with the summary so far).
+// when ctx is cancelled (deliveries in flight are abandoned but counted, as the
+// receiver may have got them; Summary says Interrupted) or when src fails (the error
+// is returned with the summary so far). A cancelled run returns at once even when src
+// is blocked: src is then left to return on its own.
 func Run(ctx context.Context, cfg Config, src Source) (*Summary, error) {
 	u, err := url.Parse(cfg.URL)
 	if err != nil {
@@ -178,14 +187,14 @@ func Run(ctx context.Context, cfg Config, src Source) (*Summary, error) {
 	defer stop()
 	jobs := make(chan Delivery, conc)
 	results := make(chan Result, conc)
-	var srcErr error
+	srcErrc := make(chan error, 1)
 	start := time.Now()
 	go func() {
 		defer close(jobs)
 		for ctx.Err() == nil {
 			d, ok, err := src()
 			if err != nil {
-				srcErr = err
+				srcErrc <- err
 				return
 			}
 			if !ok {
@@ -201,8 +210,18 @@ func Run(ctx context.Context, cfg Config, src Source) (*Summary, error) {
 	var wg sync.WaitGroup
 	for range conc {
 		wg.Go(func() {
-			for d := range jobs {
-				results <- s.send(ctx, d)
+			for {
+				// The senders leave on cancellation without waiting for the source: it
+				// may be blocked reading a pipe that will never deliver another line.
+				select {
+				case <-ctx.Done():
+					return
+				case d, ok := <-jobs:
+					if !ok {
+						return
+					}
+					results <- s.send(ctx, d)
+				}
 			}
 		})
 	}
@@ -226,7 +245,13 @@ func Run(ctx context.Context, cfg Config, src Source) (*Summary, error) {
 	if ctx.Err() != nil {
 		sum.Interrupted = true
 	}
-	// The producer has finished: jobs is closed before results can be.
+	// Unless the run was cancelled, the producer has finished (jobs is closed before
+	// results can be), so its error, if any, is there.
+	var srcErr error
+	select {
+	case srcErr = <-srcErrc:
+	default:
+	}
 	return sum, srcErr
 }
 
@@ -289,7 +314,11 @@ func (s *sender) send(ctx context.Context, d Delivery) Result {
 	r.Slow = r.Latency >= s.slow
 	if err != nil {
 		if ctx.Err() != nil {
-			r.Canceled = true
+			// The request went out: the receiver may have it, so it counts.
+			r.Interrupted, r.Slow = true, false
+			if r.Status == 0 {
+				r.Kind, r.Err = KindInterrupted, errors.New("interrupted before the answer came")
+			}
 			return r
 		}
 		if r.Status != 0 && !errors.Is(err, context.DeadlineExceeded) {
@@ -368,8 +397,9 @@ func isTLS(err error) bool {
 
 // Summary sums up a run.
 type Summary struct {
-	// Sent counts the deliveries that were attempted and finished (interrupted ones
-	// are left out).
+	// Sent counts the deliveries that were sent: every request made, those in flight
+	// when the run was interrupted included (with their status when it had come, else
+	// as errors of kind "interrupted").
 	Sent int `json:"sent"`
 	// OK counts 2xx answers within the time limit.
 	OK int `json:"ok"`
@@ -424,7 +454,12 @@ func newSummary() *Summary {
 
 func (s *Summary) add(r Result) {
 	s.Sent++
-	s.latencies = append(s.latencies, r.Latency)
+	if r.Interrupted {
+		s.Interrupted = true
+	} else {
+		// An abandoned delivery's time says nothing of the endpoint.
+		s.latencies = append(s.latencies, r.Latency)
+	}
 	if r.Slow {
 		s.Over30s++
 	}
@@ -474,9 +509,10 @@ func ms(d time.Duration) float64 {
 	return float64(d.Microseconds()) / 1000
 }
 
-// Passed reports that every delivery was answered 2xx in time.
+// Passed reports that every delivery was answered 2xx in time, and the run was not
+// interrupted: what was never sent did not pass.
 func (s *Summary) Passed() bool {
-	return s.Sent > 0 && s.OK == s.Sent
+	return s.Sent > 0 && s.OK == s.Sent && !s.Interrupted
 }
 
 // Unreachable reports that no delivery reached the endpoint: every one failed to

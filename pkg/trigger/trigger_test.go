@@ -208,3 +208,29 @@ func TestPercentile(t *testing.T) {
 		t.Errorf("p50 of two = %d", got)
 	}
 }
+
+// TestRunCancelledWhileTheSourceBlocks: a source blocked reading (a FIFO with no more
+// lines) does not hold an interrupted run.
+func TestRunCancelledWhileTheSourceBlocks(t *testing.T) {
+	rc := triggertest.New(t, nil)
+	release := make(chan struct{})
+	defer close(release)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	n := 0
+	src := func() (Delivery, bool, error) {
+		n++
+		if n > 1 {
+			<-release
+			return Delivery{}, false, nil
+		}
+		return Delivery{ID: 1, Body: []byte("{}")}, true, nil
+	}
+	sum, err := Run(ctx, Config{URL: rc.URL, Concurrency: 1, OnResult: func(Result) { cancel() }}, src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !sum.Interrupted || sum.Sent != 1 || sum.OK != 1 || sum.Passed() {
+		t.Errorf("summary %+v", sum)
+	}
+}

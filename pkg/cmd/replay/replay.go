@@ -2,18 +2,21 @@
 package replay
 
 import (
-	"bufio"
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/http"
 	"os"
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -35,6 +38,7 @@ type ReplayOptions struct {
 	Catalog    func() (*events.Catalog, error)
 	Format     func() (output.Format, error)
 	Verbose    func() bool
+	Now        func() time.Time
 	AppVersion string
 	Transport  http.RoundTripper
 
@@ -53,6 +57,7 @@ func NewCmdReplay(f *cmdutil.Factory, runF func(*ReplayOptions) error) *cobra.Co
 		Catalog:    f.Catalog,
 		Format:     f.OutputFormat,
 		Verbose:    f.Verbose,
+		Now:        f.Now,
 		AppVersion: f.AppVersion,
 		Transport:  f.HTTPTransport,
 	}
@@ -61,15 +66,23 @@ func NewCmdReplay(f *cmdutil.Factory, runF func(*ReplayOptions) error) *cobra.Co
 		Short: "Resend deliveries saved by listen --save",
 		Long: `Resend the deliveries that listen --save wrote to FILE (one JSON object per line), in
 the order they were saved, one at a time, to exactly the URL given: each with its
-original body, byte for byte when the line keeps it as JSON, and its original
-content-type (application/json when none was saved).
+original body byte for byte — the line's "raw" (the body as a string, when it is
+UTF-8) or "rawBase64" (standard base64, when it is not) — and its original
+content-type (application/json when none was saved). A line saved by a listen that
+did not write those fields sends its "body": a JSON value as its text in the line, a
+string as its content.
+
+Deliveries are sent as FILE is read, so FILE may be a FIFO or a file listen --save is
+still writing; Ctrl-C stops at once, even while waiting for a FIFO's writer.
 
 --seq N selects deliveries by their sequence number (repeatable, or N,M,...);
 --events E selects those detected as E (a candidate, or the event itself; a family
 such as course.completed.* works too). Both together select what matches both.
 
 A line that is not a saved delivery is reported with its line number and skipped;
-the rest are still sent. The answers are reported as trigger reports them, with the
+the rest are still sent. So is a line longer than listen --save can write (784 MiB:
+its largest body, 64 MiB, twice and escaped, plus the other fields), without being
+held in memory. The answers are reported as trigger reports them, with the
 same exit status: 0 when every answer was 2xx in time, 3 otherwise (an unreachable
 endpoint included), 1 when FILE cannot be read, 130 when interrupted.
 
@@ -111,6 +124,10 @@ type Saved struct {
 	Candidates []string        `json:"candidates"`
 	Headers    json.RawMessage `json:"headers"`
 	Body       json.RawMessage `json:"body"`
+	// Raw is the body's exact bytes when they are valid UTF-8, RawBase64 (standard
+	// base64) when they are not; lines saved before listen wrote them have neither.
+	Raw       *string `json:"raw"`
+	RawBase64 *string `json:"rawBase64"`
 }
 
 func replayRun(ctx context.Context, opts *ReplayOptions) error {
@@ -134,26 +151,48 @@ func replayRun(ctx context.Context, opts *ReplayOptions) error {
 		return err
 	}
 
-	f, err := os.Open(opts.File)
+	f, err := openSaved(ctx, opts.File)
 	if err != nil {
+		if ctx.Err() != nil {
+			return cmdutil.ErrCancel
+		}
 		return fmt.Errorf("cannot read %s: %w", opts.File, unwrapPath(err))
 	}
 	defer f.Close()
-	deliveries, skipped, err := readSaved(f, opts.File, opts.IO.ErrOut, func(s *Saved) bool {
-		if len(seqs) > 0 && !seqs[*s.Seq] {
-			return false
-		}
-		return eventFilter(s)
-	}, seqs)
-	if err != nil {
-		return fmt.Errorf("cannot read %s: %w", opts.File, unwrapPath(err))
+	// A read blocked on a FIFO or a pipe returns when the file is closed.
+	stopClosing := context.AfterFunc(ctx, func() { _ = f.Close() })
+	defer stopClosing()
+
+	notes := report.NewNotes(opts.IO.ErrOut)
+	src := &savedSource{
+		ctx:   ctx,
+		name:  opts.File,
+		lines: newLineScanner(f, maxLineBytes),
+		notes: notes,
+		seqs:  seqs,
+		found: map[int]bool{},
+		keep: func(s *Saved) bool {
+			if len(seqs) > 0 && !seqs[*s.Seq] {
+				return false
+			}
+			return eventFilter(s)
+		},
 	}
-	if len(deliveries) == 0 {
-		if len(seqs) > 0 || len(opts.Events) > 0 {
-			return fmt.Errorf("nothing to replay: no delivery in %s matches the selection", opts.File)
-		}
+	// The first delivery is found before anything is shown, so that a file with
+	// nothing to replay is an error rather than an empty report; the rest are sent
+	// as they are read.
+	first, ok, err := src.next()
+	switch {
+	case ctx.Err() != nil:
+		return cmdutil.ErrCancel
+	case err != nil:
+		return err
+	case !ok && (len(seqs) > 0 || len(opts.Events) > 0):
+		return fmt.Errorf("nothing to replay: no delivery in %s matches the selection", opts.File)
+	case !ok:
 		return fmt.Errorf("nothing to replay: %s holds no saved deliveries", opts.File)
 	}
+	pending := &first
 
 	cfg := trigger.Config{
 		URL:         opts.To,
@@ -167,11 +206,51 @@ func replayRun(ctx context.Context, opts *ReplayOptions) error {
 		IO:           opts.IO,
 		Format:       format,
 		Verbose:      opts.Verbose != nil && opts.Verbose(),
-		Total:        len(deliveries),
+		Now:          opts.Now,
 		Label:        "seq ",
 		File:         opts.File,
-		SkippedLines: &skipped,
-	}, cfg, trigger.Slice(deliveries))
+		SkippedLines: func() int { return int(src.skipped.Load()) },
+		Notes:        notes,
+	}, cfg, func() (trigger.Delivery, bool, error) {
+		if pending != nil {
+			d := *pending
+			pending = nil
+			return d, true, nil
+		}
+		return src.next()
+	})
+}
+
+// openSaved opens FILE so that an interruption is honoured while it waits: opening a
+// FIFO blocks until a writer comes, beyond the reach of a context.
+func openSaved(ctx context.Context, name string) (*os.File, error) {
+	type opened struct {
+		f   *os.File
+		err error
+	}
+	done := make(chan opened, 1)
+	go func() {
+		f, err := os.Open(name)
+		done <- opened{f, err}
+	}()
+	select {
+	case o := <-done:
+		return o.f, o.err
+	case <-ctx.Done():
+	}
+	// Opening the FIFO's other end without waiting lets the pending open return, so
+	// that no thread stays blocked in it; what it opened is closed.
+	if fi, err := os.Stat(name); err == nil && fi.Mode()&fs.ModeNamedPipe != 0 {
+		if w, err := os.OpenFile(name, os.O_WRONLY|syscall.O_NONBLOCK, 0); err == nil {
+			_ = w.Close()
+		}
+	}
+	go func() {
+		if o := <-done; o.f != nil {
+			_ = o.f.Close()
+		}
+	}()
+	return nil, ctx.Err()
 }
 
 func unwrapPath(err error) error {
@@ -242,50 +321,73 @@ func matches(selector, name string) bool {
 	return selector == name
 }
 
-// readSaved reads the saved lines in order and returns the selected deliveries; a
-// malformed line is reported on warn with its number and skipped. Requested seqs that
-// are not in the file are reported too.
-func readSaved(r io.Reader, name string, warn io.Writer, keep func(*Saved) bool, seqs map[int]bool) ([]trigger.Delivery, int, error) {
-	br := bufio.NewReaderSize(r, 64<<10)
-	var out []trigger.Delivery
-	found := map[int]bool{}
-	skipped := 0
-	for lineNo := 1; ; lineNo++ {
-		line, err := br.ReadBytes('\n')
-		if len(bytes.TrimSpace(line)) > 0 {
-			d, s, perr := parseLine(line)
-			if perr != nil {
-				fmt.Fprintf(warn, "warning: %s line %d: %v; skipped\n", name, lineNo, perr)
-				skipped++
-			} else {
-				found[*s.Seq] = true
-				if keep(s) {
-					out = append(out, d)
-				}
-			}
+// savedSource reads a save file line by line and hands out the selected deliveries
+// as it goes, so that a file of any size costs no more memory than its longest line.
+// It runs on the engine's producer goroutine; what it reports goes through notes.
+type savedSource struct {
+	ctx   context.Context
+	name  string
+	lines *lineScanner
+	notes *report.Notes
+	keep  func(*Saved) bool
+	seqs  map[int]bool // the --seq values
+	found map[int]bool // the --seq values seen so far
+	// skipped is read by the report once the run is over, possibly while a source
+	// blocked on a pipe is still winding down.
+	skipped atomic.Int64
+	done    bool
+}
+
+// next returns the next selected delivery, false at the end of the file (after
+// naming the --seq values it did not hold). An interruption is the end, silently.
+func (s *savedSource) next() (trigger.Delivery, bool, error) {
+	for !s.done {
+		line, lineNo, problem, err := s.lines.next(s.ctx)
+		if s.ctx.Err() != nil {
+			return trigger.Delivery{}, false, nil
 		}
 		if errors.Is(err, io.EOF) {
+			s.done = true
 			break
 		}
 		if err != nil {
-			return nil, skipped, err
+			return trigger.Delivery{}, false, fmt.Errorf("cannot read %s: %w", s.name, unwrapPath(err))
+		}
+		if problem == nil && len(bytes.TrimSpace(line)) == 0 {
+			continue
+		}
+		var d trigger.Delivery
+		var saved *Saved
+		if problem == nil {
+			d, saved, problem = parseLine(line)
+		}
+		if problem != nil {
+			s.notes.Printf("warning: %s line %d: %v; skipped\n", s.name, lineNo, problem)
+			s.skipped.Add(1)
+			continue
+		}
+		if s.seqs[*saved.Seq] {
+			s.found[*saved.Seq] = true
+		}
+		if s.keep(saved) {
+			return d, true, nil
 		}
 	}
 	var missing []int
-	for n := range seqs {
-		if !found[n] {
+	for n := range s.seqs {
+		if !s.found[n] {
 			missing = append(missing, n)
 		}
 	}
 	slices.Sort(missing)
 	for _, n := range missing {
-		fmt.Fprintf(warn, "warning: no delivery with seq %d in %s\n", n, name)
+		s.notes.Printf("warning: no delivery with seq %d in %s\n", n, s.name)
 	}
-	return out, skipped, nil
+	s.seqs = nil // said once
+	return trigger.Delivery{}, false, nil
 }
 
-// parseLine reads one saved delivery. The body is sent as saved: a JSON value as its
-// exact text in the line, a string (a body that was not JSON) as its content.
+// parseLine reads one saved delivery.
 func parseLine(line []byte) (trigger.Delivery, *Saved, error) {
 	var s Saved
 	if err := json.Unmarshal(line, &s); err != nil {
@@ -305,22 +407,42 @@ func parseLine(line []byte) (trigger.Delivery, *Saved, error) {
 	if s.Seq == nil {
 		return trigger.Delivery{}, nil, errors.New(`no "seq": not a line of listen --save`)
 	}
-	if len(s.Body) == 0 {
-		return trigger.Delivery{}, nil, errors.New(`no "body": not a line of listen --save`)
-	}
-	body := []byte(s.Body)
-	if s.Body[0] == '"' {
-		var text string
-		if err := json.Unmarshal(s.Body, &text); err != nil {
-			return trigger.Delivery{}, nil, fmt.Errorf("body: %w", err)
-		}
-		body = []byte(text)
+	body, err := savedBody(&s)
+	if err != nil {
+		return trigger.Delivery{}, nil, err
 	}
 	ct, err := contentType(s.Headers)
 	if err != nil {
 		return trigger.Delivery{}, nil, err
 	}
 	return trigger.Delivery{ID: *s.Seq, Body: body, ContentType: ct}, &s, nil
+}
+
+// savedBody is the body to send: the exact bytes listen received ("raw" or
+// "rawBase64"); for a line saved before listen kept them, the "body" field: a JSON
+// value as its text in the line, a string (a body that was not JSON) as its content.
+func savedBody(s *Saved) ([]byte, error) {
+	switch {
+	case s.Raw != nil && s.RawBase64 != nil:
+		return nil, errors.New(`both "raw" and "rawBase64": not what listen --save writes`)
+	case s.Raw != nil:
+		return []byte(*s.Raw), nil
+	case s.RawBase64 != nil:
+		b, err := base64.StdEncoding.DecodeString(*s.RawBase64)
+		if err != nil {
+			return nil, fmt.Errorf(`"rawBase64" is not standard base64 (%w)`, err)
+		}
+		return b, nil
+	case len(s.Body) == 0:
+		return nil, errors.New(`no "body": not a line of listen --save`)
+	case s.Body[0] == '"':
+		var text string
+		if err := json.Unmarshal(s.Body, &text); err != nil {
+			return nil, fmt.Errorf("body: %w", err)
+		}
+		return []byte(text), nil
+	}
+	return []byte(s.Body), nil
 }
 
 // contentType finds the saved content-type: headers may map names to a string or to a

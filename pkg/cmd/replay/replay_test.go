@@ -1,12 +1,16 @@
 package replay_test
 
 import (
+	"bytes"
+	"context"
+	"encoding/base64"
 	"encoding/json"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/cmdtest"
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/trigger/triggertest"
@@ -203,5 +207,111 @@ func TestReplayUnreachable(t *testing.T) {
 	res := run(t, writeSaved(t, saved), "--to", triggertest.ClosedURL(t))
 	if res.Code != 3 || !strings.Contains(res.Stderr, "nothing is listening on") {
 		t.Errorf("exit %d, stderr %s", res.Code, res.Stderr)
+	}
+}
+
+// TestReplayIsByteForByte: lines carrying "raw" or "rawBase64" are replayed with
+// exactly those bytes, whatever "body" holds; old lines without them as before.
+func TestReplayIsByteForByte(t *testing.T) {
+	indented := "{\n  \"name\": \"A\",\n  \"mail\": \"a@x.io\",\n  \"n\": 1.5\n}" // 49 bytes
+	if len(indented) != 49 {
+		t.Fatalf("the indented body is %d bytes", len(indented))
+	}
+	control := "{\"note\":\"del \x7f c1 \u0085 \u009b[31m\"}"              // valid UTF-8 with DEL and C1
+	binary := []byte{0x89, 'P', 'N', 'G', 0, 0xff, 0x85, 0x9b, '\n', 0x7f} // not UTF-8
+	line := func(seq int, ct, body string, extra map[string]string) string {
+		m := map[string]any{"seq": seq, "event": "unknown", "candidates": []string{}, "method": "POST", "path": "/",
+			"headers": map[string]string{"Content-Type": ct}, "body": json.RawMessage(body), "warnings": []string{}, "duplicateOf": nil}
+		for k, v := range extra {
+			m[k] = v
+		}
+		b, err := json.Marshal(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b) + "\n"
+	}
+	file := writeSaved(t,
+		line(1, "application/json", `{"name":"A","mail":"a@x.io","n":1.5}`, map[string]string{"raw": indented})+
+			line(2, "application/json; charset=utf-8", `{"note":"del \u007f c1 \u0085 \u009b[31m"}`, map[string]string{"raw": control})+
+			line(3, "image/png", `"\ufffdPNG\u0000\ufffd\ufffd\ufffd\n\u007f"`, map[string]string{"rawBase64": base64.StdEncoding.EncodeToString(binary)})+
+			line(4, "application/json", `{"old":"line"}`, nil))
+	rc := triggertest.New(t, nil)
+	res := run(t, file, "--to", rc.URL)
+	if res.Code != 0 {
+		t.Fatalf("exit %d: %s", res.Code, res.Stderr)
+	}
+	want := []struct {
+		body []byte
+		ct   string
+	}{
+		{[]byte(indented), "application/json"},
+		{[]byte(control), "application/json; charset=utf-8"},
+		{binary, "image/png"},
+		{[]byte(`{"old":"line"}`), "application/json"},
+	}
+	reqs := rc.Requests()
+	if len(reqs) != len(want) {
+		t.Fatalf("%d deliveries, want %d", len(reqs), len(want))
+	}
+	for i, w := range want {
+		if !bytes.Equal(reqs[i].Body, w.body) {
+			t.Errorf("delivery %d: %d bytes %q, want %d bytes %q", i+1, len(reqs[i].Body), reqs[i].Body, len(w.body), w.body)
+		}
+		if ct := reqs[i].Header.Get("Content-Type"); ct != w.ct {
+			t.Errorf("delivery %d: content-type %q, want %q", i+1, ct, w.ct)
+		}
+	}
+}
+
+func TestReplayBadRawFields(t *testing.T) {
+	rc := triggertest.New(t, nil)
+	file := writeSaved(t, `{"seq":1,"body":{},"rawBase64":"not base64!"}`+"\n"+
+		`{"seq":2,"body":{},"raw":"{}","rawBase64":"e30="}`+"\n"+
+		`{"seq":3,"body":{},"raw":"{ }"}`+"\n")
+	res := run(t, file, "--to", rc.URL)
+	if res.Code != 0 {
+		t.Fatalf("exit %d: %s", res.Code, res.Stderr)
+	}
+	for _, want := range []string{`line 1: "rawBase64" is not standard base64`, `line 2: both "raw" and "rawBase64"`} {
+		if !strings.Contains(res.Stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, res.Stderr)
+		}
+	}
+	if reqs := rc.Requests(); len(reqs) != 1 || string(reqs[0].Body) != "{ }" {
+		t.Errorf("deliveries %+v", reqs)
+	}
+}
+
+// TestReplayDevZero: an endless line is read in bounded pieces, skipped, and the
+// interruption ends it.
+func TestReplayDevZero(t *testing.T) {
+	if _, err := os.Stat("/dev/zero"); err != nil {
+		t.Skip("no /dev/zero")
+	}
+	rc := triggertest.New(t, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	stop := time.AfterFunc(200*time.Millisecond, cancel) // Ctrl-C, whenever it comes
+	defer stop.Stop()
+	res := cmdtest.New(t).RunWith(cmdtest.Options{Context: ctx}, "replay", "/dev/zero", "--to", rc.URL)
+	if res.Code != 130 || len(rc.Requests()) != 0 {
+		t.Errorf("exit %d, %d deliveries; stderr %s", res.Code, len(rc.Requests()), res.Stderr)
+	}
+}
+
+// TestReplaySkipsLongJunk: a line too long to be a saved delivery is reported with
+// its number and skipped; the next line is still sent.
+func TestReplaySkipsLongJunk(t *testing.T) {
+	rc := triggertest.New(t, nil)
+	file := writeSaved(t, strings.Repeat("x", 1<<20)+"\n"+`{"seq":7,"body":{"n":7}}`+"\n")
+	res := run(t, file, "--to", rc.URL, "-o", "json")
+	if res.Code != 0 {
+		t.Fatalf("exit %d: %s", res.Code, res.Stderr)
+	}
+	if !strings.Contains(res.Stderr, "line 1: not a JSON object") || !strings.Contains(res.Stdout, `"skippedLines": 1`) {
+		t.Errorf("stderr %s\nstdout %s", res.Stderr, res.Stdout)
+	}
+	if reqs := rc.Requests(); len(reqs) != 1 || string(reqs[0].Body) != `{"n":7}` {
+		t.Errorf("deliveries %+v", reqs)
 	}
 }

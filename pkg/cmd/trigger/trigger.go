@@ -89,7 +89,8 @@ Redirects are reported, not followed.
 Exit status: 0 when every answer was 2xx in time; 3 when one was not, timed out
 (--timeout, default TagMango's 30 s) or took over 30 s, and when the endpoint cannot
 be reached; 2 for an unknown event or invalid flags; 130 when interrupted (the
-partial summary is printed).
+partial summary is printed: deliveries in flight count as sent, with their status
+when it had come, else as errors of kind "interrupted"; "passed" is false).
 
 -o json prints the summary as one object:
   {"event", "url", "passed", "sent", "ok" (2xx in time), "statuses" {"200": N, ...},
@@ -195,6 +196,7 @@ func triggerRun(ctx context.Context, opts *TriggerOptions) error {
 		Format:  format,
 		Verbose: opts.Verbose != nil && opts.Verbose(),
 		Total:   opts.Count,
+		Now:     opts.Now,
 		Label:   "#",
 		Event:   e.Type,
 	}, cfg, src)

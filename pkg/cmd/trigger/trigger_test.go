@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -201,6 +202,8 @@ func TestTriggerUsageErrors(t *testing.T) {
 		{"unknown event", []string{"course.complete.50", "--to", rc.URL}, `unknown event "course.complete.50"; did you mean "course.completed.50"?`},
 		{"unknown field", []string{"course.completed.50", "--to", rc.URL, "--set", "emial=x"}, `has no field "emial"; did you mean "email"? (--force adds it as a string)`},
 		{"not a number", []string{"course.completed.50", "--to", rc.URL, "--set", "phone=abc"}, `phone: "abc" is not a number`},
+		{"not finite", []string{"course.completed.50", "--to", rc.URL, "--set", "phone=1e999"}, `--set phone=1e999: phone: 1e999 is out of range: a number must be finite`},
+		{"NaN", []string{"course.completed.50", "--to", rc.URL, "--set", "phone=NaN"}, `"NaN" is not a finite number`},
 		{"no --to", []string{"course.completed.50"}, "--to is required"},
 		{"relative --to", []string{"course.completed.50", "--to", "/hooks"}, "absolute http"},
 		{"ftp --to", []string{"course.completed.50", "--to", "ftp://example.com/x"}, "absolute http"},
@@ -394,11 +397,50 @@ func TestTriggerInterruptPrintsPartialSummary(t *testing.T) {
 	if res.Code != 130 {
 		t.Fatalf("exit %d, want 130; stderr %s", res.Code, res.Stderr)
 	}
-	if !strings.Contains(res.Stdout, "Interrupted: sent 4 of 100 deliveries") {
+	// The fifth was sent, and the receiver has it: it counts, as interrupted.
+	if !strings.Contains(res.Stdout, "Interrupted: sent 5 of 100 deliveries") || !strings.Contains(res.Stdout, "errors    1 (interrupted 1)") {
 		t.Errorf("stdout: %s", res.Stdout)
 	}
 	if n := len(rc.Requests()); n != 5 {
 		t.Errorf("%d deliveries after the interruption began, want 5", n)
+	}
+}
+
+// TestTriggerInterruptedCountsInFlight: every request the receiver got is counted,
+// those in flight at the interruption included, and an interrupted run never passes.
+func TestTriggerInterruptedCountsInFlight(t *testing.T) {
+	const conc = 4
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var mu sync.Mutex
+	arrived := 0
+	rc := triggertest.New(t, func(w http.ResponseWriter, r *http.Request, n int) {
+		if n <= 2 {
+			return // answered 200 before the interruption
+		}
+		mu.Lock()
+		arrived++
+		if arrived == conc {
+			cancel() // every sender holds one delivery: Ctrl-C now
+		}
+		mu.Unlock()
+		<-r.Context().Done()
+	})
+	res := cmdtest.New(t).RunWith(cmdtest.Options{Context: ctx}, "trigger", "course.completed.50", "--to", rc.URL,
+		"--count", "60", "--concurrency", strconv.Itoa(conc), "-o", "json")
+	if res.Code != 130 {
+		t.Fatalf("exit %d, want 130; stderr %s", res.Code, res.Stderr)
+	}
+	rep := report(t, res.Stdout)
+	got := len(rc.Requests())
+	if rep.Sent != got || got != 2+conc {
+		t.Errorf("sent %d, the receiver got %d, want %d", rep.Sent, got, 2+conc)
+	}
+	if rep.Passed || !rep.Interrupted || rep.OK != 2 || rep.Statuses["200"] != 2 || rep.Errors != conc || rep.ErrorKinds["interrupted"] != conc {
+		t.Errorf("report %+v", rep)
+	}
+	if len(rep.Failures) != conc || rep.Failures[0].Error != "interrupted before the answer came" {
+		t.Errorf("failures %+v", rep.Failures)
 	}
 }
 

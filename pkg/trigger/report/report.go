@@ -15,8 +15,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/schollz/progressbar/v3"
-
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/cmdutil"
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/iostreams"
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/output"
@@ -29,15 +27,23 @@ type Options struct {
 	Format  output.Format
 	Verbose bool
 	// Total is how many deliveries the source will give (for the progress bar and
-	// "23 of 50").
+	// "23 of 50"); 0 when it is not known until the source ends (replay streams its
+	// file): the bar then shows a count, and a run that sent exactly one delivery to
+	// its end is shown as one.
 	Total int
+	// Now is the clock of the progress bar; nil means time.Now.
+	Now func() time.Time
 	// Label prefixes a delivery's ID in messages: "#" for trigger, "seq " for replay.
 	Label string
 	// Event or File names what was sent, in the JSON report.
 	Event string
 	File  string
-	// SkippedLines is how many lines of File were skipped (replay).
-	SkippedLines *int
+	// SkippedLines tells how many lines of File were skipped (replay), once the run
+	// is over.
+	SkippedLines func() int
+	// Notes, when set, is where the source writes its warnings during the run; nil
+	// means Deliver makes its own on IO.ErrOut.
+	Notes *Notes
 }
 
 // Report is the JSON shape of a run (`trigger -o json`, `replay -o json`).
@@ -56,45 +62,42 @@ type Report struct {
 // answered 2xx in time, an expectation error (exit 3) otherwise — an unreachable
 // endpoint included — and cmdutil.ErrCancel (exit 130) when ctx was cancelled.
 func Deliver(ctx context.Context, o Options, cfg trigger.Config, src trigger.Source) error {
-	var bar *progressbar.ProgressBar
-	if o.IO.IsStderrTTY() && o.Total > 1 && !o.Verbose {
-		bar = progressbar.NewOptions(o.Total,
-			progressbar.OptionSetWriter(o.IO.ErrOut),
-			progressbar.OptionSetDescription("sending"),
-			progressbar.OptionShowCount(),
-			progressbar.OptionShowIts(),
-			progressbar.OptionSetItsString("deliveries"),
-			progressbar.OptionSetWidth(30),
-			progressbar.OptionThrottle(100*time.Millisecond),
-			progressbar.OptionClearOnFinish(),
-		)
+	now := o.Now
+	if now == nil {
+		now = time.Now
+	}
+	notes := o.Notes
+	if notes == nil {
+		notes = NewNotes(o.IO.ErrOut)
+	}
+	if o.IO.IsStderrTTY() && o.Total != 1 && !o.Verbose {
+		notes.startBar(o.Total, now)
 	}
 	var only trigger.Result
 	userCallback := cfg.OnResult
 	cfg.OnResult = func(r trigger.Result) {
 		only = r
-		if bar != nil {
-			_ = bar.Add(1)
-		}
+		notes.answered()
 		if o.Verbose {
-			fmt.Fprintf(o.IO.ErrOut, "%s%d  %s  %s\n", o.Label, r.ID, outcome(r), Duration(r.Latency))
+			notes.Printf("%s%d  %s  %s\n", o.Label, r.ID, outcome(r), Duration(r.Latency))
 		}
 		if userCallback != nil {
 			userCallback(r)
 		}
 	}
 	sum, srcErr := trigger.Run(ctx, cfg, src)
-	if bar != nil {
-		_ = bar.Finish()
-		_ = bar.Clear()
-	}
+	notes.close()
 	if sum == nil {
 		return srcErr
 	}
-	single := o.Total == 1 && sum.Sent == 1
+	single := sum.Sent == 1 && (o.Total == 1 || o.Total <= 0 && !sum.Interrupted && srcErr == nil)
 
 	if o.Format.IsStructured() {
-		rep := Report{Event: o.Event, File: o.File, URL: cfg.URL, Passed: sum.Passed(), Summary: sum, SkippedLines: o.SkippedLines}
+		rep := Report{Event: o.Event, File: o.File, URL: cfg.URL, Passed: sum.Passed(), Summary: sum}
+		if o.SkippedLines != nil {
+			n := o.SkippedLines()
+			rep.SkippedLines = &n
+		}
 		if single && only.Err == nil {
 			a := string(only.Answer)
 			rep.Answer = &a
@@ -109,10 +112,10 @@ func Deliver(ctx context.Context, o Options, cfg trigger.Config, src trigger.Sou
 	}
 
 	switch {
-	case srcErr != nil:
-		return srcErr
 	case sum.Interrupted:
 		return cmdutil.ErrCancel
+	case srcErr != nil:
+		return srcErr
 	case sum.Unreachable():
 		return cmdutil.Expectationf("could not reach %s: %s", cfg.URL, sum.Failures[0].Error)
 	case !sum.Passed():
@@ -153,9 +156,12 @@ func writeSummary(w io.Writer, o Options, url string, s *trigger.Summary) {
 	if secs := s.Duration().Seconds(); secs > 0 && s.Sent > 1 {
 		rate = fmt.Sprintf(" (%.0f/s)", float64(s.Sent)/secs)
 	}
-	if s.Interrupted {
+	switch {
+	case s.Interrupted && o.Total > 0:
 		fmt.Fprintf(w, "Interrupted: sent %d of %d %s to %s in %s%s\n", s.Sent, o.Total, noun, url, roundDuration(s.Duration()), rate)
-	} else {
+	case s.Interrupted:
+		fmt.Fprintf(w, "Interrupted: sent %d %s to %s in %s%s\n", s.Sent, noun, url, roundDuration(s.Duration()), rate)
+	default:
 		fmt.Fprintf(w, "Sent %d %s to %s in %s%s\n", s.Sent, noun, url, roundDuration(s.Duration()), rate)
 	}
 	var rows [][2]string

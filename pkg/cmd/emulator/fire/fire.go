@@ -71,8 +71,14 @@ course events and a string in webinar.completed.all).
 webinar.reminder.all is sent as TagMango sends it: three rounds (1 day, 30 min and
 15 min before), each to every participant; the counts sum the three rounds.
 
-Exits 3 when any delivery failed (no connection, timed out, or not 2xx), 1 when no
-emulator answers. -o json prints the emulator's report as it came.`,
+A fire makes at most 1,000,000 deliveries (registrations × participants × rounds);
+a larger one is refused (exit 2). The report lists the first 100 failures and counts
+every failure by cause ("failed by" lines; "failuresByCause" and "failuresOmitted"
+in JSON).
+
+Exits 3 when any delivery failed (no connection, timed out, or not 2xx) and when no
+registration matched (nothing was sent: a mistyped id must not pass a CI check), 1
+when no emulator answers. -o json prints the emulator's report as it came.`,
 		Example: `  $ tagmango-hooks emulator fire course.completed.50 --course 634fc35ddaf58580e2418c40 --participants 25
   $ tagmango-hooks emulator fire webinar.reminder.all --webinar 6149b1e5612c4e5fd96041d3 --participants 100
   $ tagmango-hooks emulator fire order.created.completed --set amount=4999 --set coupon=LAUNCH -o json`,
@@ -153,14 +159,6 @@ func fireRun(ctx context.Context, opts *FireOptions) error {
 		return err
 	}
 
-	if rep.Matched == 0 {
-		what := e.Type
-		if id != "" {
-			what += " about " + key + " " + id
-		}
-		fmt.Fprintf(opts.IO.ErrOut, "warning: no registration receives %s, so nothing was sent: register a URL with the emulator first (TAGMANGO_BASE_URL=%s tagmango-hooks register --url URL --event %s)\n",
-			output.SanitizeCell(what), output.SanitizeCell(opts.EmulatorURL), e.Type)
-	}
 	switch {
 	case format == output.FormatJSON:
 		if err := printJSON(opts.IO.Out, raw); err != nil {
@@ -179,8 +177,18 @@ func fireRun(ctx context.Context, opts *FireOptions) error {
 			return err
 		}
 	}
-	if rep.Failed() {
-		return cmdutil.Expectationf("%d of %d deliveries failed", len(rep.Failures), rep.Sent)
+	if rep.Matched == 0 {
+		// A typo in --course must not pass a CI check: matching nothing is an unmet
+		// expectation, said after the report so that scripts still get it.
+		what := e.Type
+		if id != "" {
+			what += " about " + key + " " + id
+		}
+		return cmdutil.Expectationf("no registration receives %s, so nothing was sent: register a URL with the emulator first (TAGMANGO_BASE_URL=%s tagmango-hooks register --url URL --event %s)",
+			output.SanitizeCell(what), output.SanitizeCell(opts.EmulatorURL), e.Type)
+	}
+	if rep.HasFailures() {
+		return cmdutil.Expectationf("%d of %d deliveries failed", rep.FailedCount(), rep.Sent)
 	}
 	return nil
 }
@@ -280,7 +288,24 @@ func printReport(ios *iostreams.IOStreams, rep *emulator.Report, key, id string)
 	if rep.Retries > 0 {
 		line("retries", strconv.Itoa(rep.Retries))
 	}
-	line("failed", strconv.Itoa(len(rep.Failures)))
+	line("failed", strconv.Itoa(rep.FailedCount()))
+	if rep.FailuresOmitted > 0 {
+		// The list below is the first failures only: the causes count them all.
+		causes := make([]string, 0, len(rep.FailuresByCause))
+		for c := range rep.FailuresByCause {
+			causes = append(causes, c)
+		}
+		sort.Slice(causes, func(i, j int) bool {
+			if ni, nj := rep.FailuresByCause[causes[i]], rep.FailuresByCause[causes[j]]; ni != nj {
+				return ni > nj
+			}
+			return causes[i] < causes[j]
+		})
+		for _, c := range causes {
+			line("failed by", output.SanitizeCell(c)+": "+strconv.Itoa(rep.FailuresByCause[c]))
+		}
+		line("listed", fmt.Sprintf("the first %d failures of %d", len(rep.Failures), rep.FailedCount()))
+	}
 	if _, err := io.WriteString(ios.Out, b.String()); err != nil {
 		return err
 	}

@@ -168,8 +168,9 @@ func TestFireJSONIsTheEmulatorsReport(t *testing.T) {
 	if res.Stderr != "error: 2 of 4 deliveries failed\n" {
 		t.Errorf("stderr %q", res.Stderr)
 	}
-	want := `{"matched":2,"sent":4,"statuses":{"200":2,"500":2},"failures":[` +
+	want := `{"matched":2,"sent":4,"statuses":{"200":2,"500":2},"failed":2,"failures":[` +
 		`{"hookUrl":"` + w.recv.URL + `/fail","status":500},{"hookUrl":"` + w.recv.URL + `/fail","status":500}],` +
+		`"failuresOmitted":0,"failuresByCause":{"HTTP 500":2},` +
 		`"event":"user.deleted","participants":2,"rounds":1,"duplicates":0,"retries":0}`
 	var compact bytes.Buffer
 	if err := json.Compact(&compact, []byte(res.Stdout)); err != nil {
@@ -347,15 +348,55 @@ func TestFireReminderSchedule(t *testing.T) {
 	}
 }
 
-func TestFireWarnsWhenNothingMatches(t *testing.T) {
+// TestFireNothingMatchedExits3: a fire that matches no registration (a typo in
+// --course) is exit 3, with the report on stdout and the reason on stderr.
+func TestFireNothingMatchedExits3(t *testing.T) {
 	e := cmdtest.New(t)
 	w := newWorld(t, emulator.Config{})
 	w.register(t, "/a", "course.completed.50", `,"course":"`+courseA+`"`)
 	res := e.Run("emulator", "fire", "course.completed.50", "--course", "other", "--emulator", w.url)
-	if res.Code != 0 || !strings.Contains(res.Stdout, "matched\t0\n") {
-		t.Fatalf("exit %d\n%s", res.Code, res.Stdout)
+	if res.Code != cmdutil.ExitExpectation || !strings.Contains(res.Stdout, "matched\t0\n") {
+		t.Fatalf("exit %d, want 3\n%s", res.Code, res.Stdout)
 	}
-	if !strings.HasPrefix(res.Stderr, "warning: no registration receives course.completed.50 about course other, so nothing was sent") {
+	if !strings.HasPrefix(res.Stderr, "error: no registration receives course.completed.50 about course other, so nothing was sent") {
 		t.Errorf("stderr %q", res.Stderr)
+	}
+	js := e.Run("emulator", "fire", "course.completed.50", "--course", "other", "--emulator", w.url, "-o", "json")
+	if js.Code != cmdutil.ExitExpectation || !strings.Contains(js.Stdout, `"matched": 0`) {
+		t.Errorf("json: exit %d\n%s", js.Code, js.Stdout)
+	}
+}
+
+// TestFireTooManyDeliveriesExit2: the emulator's refusal of a fire over its cap is
+// a usage error.
+func TestFireTooManyDeliveriesExit2(t *testing.T) {
+	e := cmdtest.New(t)
+	w := newWorld(t, emulator.Config{MaxDeliveries: 5})
+	w.register(t, "/a", "user.deleted", "")
+	w.register(t, "/b", "user.deleted", "")
+	res := e.Run("emulator", "fire", "user.deleted", "-n", "3", "--emulator", w.url)
+	if res.Code != cmdutil.ExitUsage || !strings.Contains(res.Stderr, "this fire would make 6 deliveries (2 registrations × 3 participants), more than the 5 one fire may make") {
+		t.Errorf("exit %d, stderr %q", res.Code, res.Stderr)
+	}
+	if n := len(w.received("/a")) + len(w.received("/b")); n != 0 {
+		t.Errorf("%d deliveries", n)
+	}
+}
+
+// TestFireReportCountsOmittedFailuresByCause: beyond the listed failures, the
+// report says how many failed of each cause.
+func TestFireReportCountsOmittedFailuresByCause(t *testing.T) {
+	e := cmdtest.New(t)
+	w := newWorld(t, emulator.Config{})
+	w.register(t, "/fail", "user.deleted", "")
+	res := e.Run("emulator", "fire", "user.deleted", "-n", "120", "--emulator", w.url)
+	if res.Code != cmdutil.ExitExpectation || res.Stderr != "error: 120 of 120 deliveries failed\n" {
+		t.Fatalf("exit %d, stderr %q", res.Code, res.Stderr)
+	}
+	for _, want := range []string{"failed\t120\n", "failed by\tHTTP 500: 120\n", "listed\tthe first 100 failures of 120\n",
+		"failure\t" + w.recv.URL + "/fail\tHTTP 500\t100\n"} {
+		if !strings.Contains(res.Stdout, want) {
+			t.Errorf("stdout lacks %q:\n%s", want, res.Stdout)
+		}
 	}
 }

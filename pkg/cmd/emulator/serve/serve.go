@@ -68,8 +68,10 @@ one and whose filter is empty or the fired id, at most 20 at once, each within 3
 Prints "Ready: TagMango emulator on http://HOST:PORT" on stderr once it accepts
 connections (--port 0 picks a free port and prints it), then one line per call.
 Runs until interrupted (Ctrl-C, SIGTERM), then stops cleanly with exit 0.
-Registrations live in memory, or in --state FILE to survive restarts. The user's
-config file and subscription store are never read.`,
+Registrations live in memory, or in --state FILE to survive restarts: each change
+is appended to FILE.journal (one line, synced, before it is answered), which is
+folded into FILE (replaced atomically) at start, at a clean stop and as it grows.
+The user's config file and subscription store are never read.`,
 		Example: `  $ tagmango-hooks emulator serve
   $ tagmango-hooks emulator serve --port 0 --state emulator.json 2> emulator.log &
   $ tagmango-hooks emulator serve --api-key test-key --retries 3 --duplicates 0.1`,

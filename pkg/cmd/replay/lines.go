@@ -1,0 +1,104 @@
+package replay
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+)
+
+// The bounds of one line of a save file.
+const (
+	// maxSavedBody is the largest body listen --save can save: its --max-body is
+	// capped at 64 MiB.
+	maxSavedBody = 64 << 20
+	// maxLineBytes is the longest line listen --save can write. The body is in it
+	// twice: as "body" (its JSON value, or a JSON string when it is not JSON) and as
+	// "raw" (a JSON string) or "rawBase64" (4/3 of the body). A JSON string may write
+	// each byte as a six-byte \u00XX escape, so each copy takes at most six times the
+	// body. The other fields — headers (net/http reads at most 1 MiB of them, escaped
+	// up to six times), path, event, warnings — fit in the 16 MiB added. A longer line
+	// was not written by listen: it is skipped, read but not kept.
+	maxLineBytes = 2*6*maxSavedBody + 16<<20
+	// maxNonObject is how much of a line that does not start with "{" is kept, to
+	// say what it is: every saved delivery is a JSON object, and /dev/zero is not.
+	maxNonObject = 64 << 10
+)
+
+// readChunk is the reading buffer: a line is read in pieces this large, so that one
+// that is skipped costs no more memory than this.
+const readChunk = 64 << 10
+
+// lineScanner reads lines of at most limit bytes. A longer line — or a line that is
+// not a JSON object, beyond maxNonObject — is read to its end but not kept, and
+// reported as a problem with its number.
+type lineScanner struct {
+	br     *bufio.Reader
+	limit  int
+	lineNo int
+}
+
+func newLineScanner(r io.Reader, limit int) *lineScanner {
+	return &lineScanner{br: bufio.NewReaderSize(r, readChunk), limit: limit}
+}
+
+// next returns the next line without its newline and the line's number; problem
+// says why a line was skipped (line is then nil); err is io.EOF at the end, or why
+// reading failed. ctx is checked between pieces: a line without end (/dev/zero) is
+// read until the interruption.
+func (s *lineScanner) next(ctx context.Context) (line []byte, lineNo int, problem, err error) {
+	s.lineNo++
+	var (
+		buf     []byte
+		n       int // bytes of the line read so far
+		keep    = true
+		decided bool // the line's first non-blank byte has been seen
+		object  bool // and it is "{"
+	)
+	for {
+		if err := ctx.Err(); err != nil {
+			return nil, s.lineNo, nil, err
+		}
+		chunk, rerr := s.br.ReadSlice('\n')
+		n += len(chunk)
+		if keep {
+			if !decided {
+				if t := bytes.TrimLeft(chunk, " \t\r\n"); len(t) > 0 {
+					decided, object = true, t[0] == '{'
+				}
+			}
+			switch {
+			case n > s.limit:
+				keep, buf = false, nil
+				problem = fmt.Errorf("longer than %s, more than listen --save writes", sizeText(s.limit))
+			case !object && n > maxNonObject:
+				keep, buf = false, nil
+				problem = errors.New("not a JSON object: not a line of listen --save")
+			default:
+				buf = append(buf, chunk...)
+			}
+		}
+		switch {
+		case errors.Is(rerr, bufio.ErrBufferFull):
+			continue
+		case errors.Is(rerr, io.EOF) && n == 0:
+			return nil, s.lineNo, nil, io.EOF
+		case rerr != nil && !errors.Is(rerr, io.EOF):
+			return nil, s.lineNo, nil, rerr
+		}
+		if !keep {
+			return nil, s.lineNo, problem, nil
+		}
+		return bytes.TrimSuffix(buf, []byte("\n")), s.lineNo, nil, nil
+	}
+}
+
+// sizeText is a size in MiB, or KiB below one MiB.
+func sizeText(n int) string {
+	if n >= 1<<20 {
+		return fmt.Sprintf("%d MiB", n>>20)
+	}
+	return fmt.Sprintf("%d KiB", n>>10)
+}
