@@ -41,7 +41,8 @@ XDG_CONFIG_HOME, XDG_STATE_HOME
 2    usage or validation error: a bad flag, an unknown subcommand, an unknown event
      or id, an invalid URL, a --profile or TAGMANGO_PROFILE the config file lacks
      (unless the key comes from --api-key or TAGMANGO_API_KEY), a confirmation
-     needed off a terminal (--all or 'profile remove' without --yes)
+     needed off a terminal (--all or 'profile remove' without --yes), an
+     'emulator fire' of more than 1,000,000 deliveries
 3    an expectation was not met: 'listen --count' timed out, 'trigger', 'replay' or
      'emulator fire' saw a non-2xx, slow or failed delivery, or the endpoint could not be reached;
      'emulator fire' matched no registration
