@@ -47,6 +47,16 @@ const (
 	TypeSourceKeyword   = "x-tagmango-type-source"
 )
 
+// target is the document a schema goes into.
+type target int
+
+const (
+	// jsonSchema: a standalone schema or a $defs entry, with its $id.
+	jsonSchema target = iota
+	// openAPI: a components/schemas entry: no $id, and OpenAPI's number format.
+	openAPI
+)
+
 // Builder makes schemas from one catalog; catalog-wide facts (which events type phone
 // as a string) go into the descriptions of each event.
 type Builder struct {
@@ -72,7 +82,7 @@ func NewBuilder(c *events.Catalog) *Builder {
 // properties with their types, required, and the catalog's example under examples.
 func (b *Builder) EventSchema(e *events.Event) (*Object, error) {
 	s := NewObject().Set("$schema", Dialect)
-	return b.eventSchema(s, e, true)
+	return b.eventSchema(s, e, jsonSchema)
 }
 
 // Bundle is one schema document holding the events under $defs, keyed by event type
@@ -90,7 +100,7 @@ func (b *Builder) Bundle(evs []*events.Event, withID bool) (*Object, error) {
 	defs := NewObject()
 	var refs []any
 	for _, e := range sortedEvents(evs) {
-		s, err := b.eventSchema(NewObject(), e, true)
+		s, err := b.eventSchema(NewObject(), e, jsonSchema)
 		if err != nil {
 			return nil, err
 		}
@@ -109,8 +119,8 @@ func sortedEvents(evs []*events.Event) []*events.Event {
 	return slices.CompactFunc(out, func(a, b *events.Event) bool { return a.Type == b.Type })
 }
 
-func (b *Builder) eventSchema(s *Object, e *events.Event, withID bool) (*Object, error) {
-	if withID {
+func (b *Builder) eventSchema(s *Object, e *events.Event, to target) (*Object, error) {
+	if to == jsonSchema {
 		s.Set("$id", BaseURL+EventFile(e.Type))
 	}
 	s.Set("title", e.Type)
@@ -127,7 +137,7 @@ func (b *Builder) eventSchema(s *Object, e *events.Event, withID bool) (*Object,
 		}
 		example, _ = ex.(*Object)
 	}
-	props, required, custom := b.properties(e.Fields, example)
+	props, required, custom := b.properties(e.Fields, example, to)
 	s.Set("properties", props)
 	s.Set("required", required)
 	if custom != "" {
@@ -181,7 +191,7 @@ func fieldsSentence(e *events.Event) string {
 // properties builds the properties and required list of fields, whose values in the
 // example are in example (nil for array items); custom is the description of
 // creator-defined keys when the catalog has a "<...>" pseudo-field.
-func (b *Builder) properties(fields []events.Field, example *Object) (props *Object, required []string, custom string) {
+func (b *Builder) properties(fields []events.Field, example *Object, to target) (props *Object, required []string, custom string) {
 	props = NewObject()
 	required = []string{}
 	for _, f := range fields {
@@ -193,24 +203,31 @@ func (b *Builder) properties(fields []events.Field, example *Object) (props *Obj
 		if example != nil {
 			exv = example.vals[f.Name]
 		}
-		props.Set(f.Name, b.fieldSchema(f, exv))
+		props.Set(f.Name, b.fieldSchema(f, exv, to))
 		required = append(required, f.Name)
 	}
 	return props, required, custom
 }
 
-func (b *Builder) fieldSchema(f events.Field, example any) *Object {
+func (b *Builder) fieldSchema(f events.Field, example any, to target) *Object {
 	s := NewObject()
-	if t := jsonTypes(f); t != nil {
+	t := jsonTypes(f)
+	if t != nil {
 		if len(t) == 1 {
 			s.Set("type", t[0])
 		} else {
 			s.Set("type", t)
 		}
 	}
+	if to == openAPI && slices.Contains(t, "number") {
+		// OpenAPI's own format for a JSON number: without it generators pick float32
+		// (oapi-codegen), which cannot hold a 10-digit phone number. JSON Schema has no
+		// such format (and strict validators refuse unknown ones), so only here.
+		s.Set("format", "double")
+	}
 	s.Set("description", b.fieldDescription(f, example))
 	if len(f.Items) > 0 {
-		props, required, custom := b.properties(f.Items, nil)
+		props, required, custom := b.properties(f.Items, nil, to)
 		items := NewObject().Set("type", "object").Set("properties", props).Set("required", required)
 		if custom != "" {
 			items.Set("additionalProperties", NewObject().Set("description", custom))

@@ -340,6 +340,11 @@ func TestEventSchemaShape(t *testing.T) {
 		t.Errorf("custom keys: %v", s["additionalProperties"])
 	}
 
+	bundle, _ := b.Bundle(c.Events, true)
+	if data, _ := bundle.JSON(); bytes.Contains(data, []byte(`"format"`)) {
+		t.Error("a format in the JSON Schema: strict validators refuse OpenAPI's")
+	}
+
 	s = get(t, "course.completed")
 	if s["deprecated"] != true || !strings.Contains(s["description"].(string), "use course.completed.100") {
 		t.Errorf("deprecated: %v %v", s["deprecated"], s["description"])

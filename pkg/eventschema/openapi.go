@@ -58,7 +58,7 @@ func (b *Builder) OpenAPI(evs []*events.Event, version string) (*Object, error) 
 	webhooks := NewObject()
 	schemas := NewObject()
 	for _, e := range evs {
-		s, err := b.eventSchema(NewObject(), e, false)
+		s, err := b.eventSchema(NewObject(), e, openAPI)
 		if err != nil {
 			return nil, err
 		}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 
@@ -111,8 +112,17 @@ func TestOpenAPIDocumentIsValid(t *testing.T) {
 			if (w.Post.Deprecated != nil && *w.Post.Deprecated) != e.Deprecated {
 				t.Errorf("%s: deprecated %v", e.Type, w.Post.Deprecated)
 			}
-			if _, ok := m.Components.Schemas.Get(e.Type); !ok {
+			sp, ok := m.Components.Schemas.Get(e.Type)
+			if !ok {
 				t.Errorf("no components/schemas/%s", e.Type)
+				continue
+			}
+			// Numbers are doubles: generators otherwise pick float32, too small for a phone.
+			for name, prop := range sp.Schema().Properties.FromOldest() {
+				ps := prop.Schema()
+				if slices.Contains(ps.Type, "number") && ps.Format != "double" {
+					t.Errorf("%s.%s: a number of format %q", e.Type, name, ps.Format)
+				}
 			}
 		}
 	}
