@@ -79,7 +79,19 @@ func schemas(t *testing.T, c *events.Catalog) map[string][2]*jsonschema.Schema {
 func TestCatalogExamplesValidate(t *testing.T) {
 	c := catalog(t)
 	all := schemas(t, c)
+	bundle, err := eventschema.NewBuilder(c).Bundle(c.Events, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The bundle's root accepts a payload of any event, and nothing else.
+	root := compile(t, bundle, "")
+	if err := root.Validate(instance(t, []byte(`{"name":"a"}`))); err == nil {
+		t.Error("the bundle's root accepts a payload of no event")
+	}
 	for _, e := range c.Events {
+		if err := root.Validate(instance(t, e.Example)); err != nil {
+			t.Errorf("%s: the bundle's root refuses the example: %v", e.Type, err)
+		}
 		for i, s := range all[e.Type] {
 			if err := s.Validate(instance(t, e.Example)); err != nil {
 				t.Errorf("%s (schema %d): the catalog's example fails: %v", e.Type, i, err)

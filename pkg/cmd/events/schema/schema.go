@@ -73,7 +73,7 @@ holds the published copies.`,
 			return schemaRun(opts)
 		},
 	}
-	cmd.Flags().StringVar(&opts.Format, "format", FormatJSONSchema, "`json-schema` (2020-12) or openapi (3.1)")
+	cmd.Flags().StringVar(&opts.Format, "format", FormatJSONSchema, "document `format`: json-schema (JSON Schema 2020-12) or openapi (OpenAPI 3.1)")
 	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions([]string{FormatJSONSchema, FormatOpenAPI}, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
 }
