@@ -1,6 +1,7 @@
 // Command gen-docs writes the generated documentation from the live command tree:
 // docs/cli/ (a markdown page per command), docs/man/ (section 1 man pages) and
-// completions/ (bash, zsh, fish and PowerShell). Run it from the repository root:
+// completions/ (bash, zsh, fish and PowerShell); and from the event catalog,
+// docs/schema/ (JSON Schema and OpenAPI). Run it from the repository root:
 //
 //	go run ./cmd/gen-docs
 //

@@ -1,5 +1,6 @@
 // Package gendocs generates the command reference, man pages and shell completions
-// from the command tree, so that they can never drift from the code.
+// from the command tree, and the published schemas from the event catalog, so that
+// they can never drift from the code.
 package gendocs
 
 import (
@@ -15,6 +16,8 @@ import (
 
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/cmd/factory"
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/cmd/root"
+	"github.com/tagmango-hooks/tagmango-hooks/pkg/events"
+	"github.com/tagmango-hooks/tagmango-hooks/pkg/eventschema"
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/iostreams"
 )
 
@@ -22,14 +25,21 @@ import (
 // changed.
 var manDate = time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
 
-// Generate writes docs/cli, docs/man and completions under dir, replacing what the
-// previous run wrote there.
+// PublishedVersion is the info.version of the published OpenAPI document. The file is
+// committed and must not change with whoever builds it, so it carries no build
+// version: it describes the catalog of the branch it is on, and `events schema
+// --format openapi` of a released binary prints that release's version instead.
+const PublishedVersion = "main"
+
+// Generate writes docs/cli, docs/man, docs/schema and completions under dir,
+// replacing what the previous run wrote there.
 func Generate(dir string) error {
 	cmd := newRoot()
 	cliDir := filepath.Join(dir, "docs", "cli")
 	manDir := filepath.Join(dir, "docs", "man")
+	schemaDir := filepath.Join(dir, "docs", "schema")
 	compDir := filepath.Join(dir, "completions")
-	for _, d := range []string{cliDir, manDir, compDir} {
+	for _, d := range []string{cliDir, manDir, schemaDir, compDir} {
 		if err := os.RemoveAll(d); err != nil {
 			return err
 		}
@@ -47,7 +57,51 @@ func Generate(dir string) error {
 	if err := doc.GenManTree(cmd, header, manDir); err != nil {
 		return fmt.Errorf("man pages: %w", err)
 	}
+	if err := writeSchemas(schemaDir); err != nil {
+		return err
+	}
 	return writeCompletions(cmd, compDir)
+}
+
+// writeSchemas publishes the catalog as JSON Schema (the bundle, and each event on its
+// own at its $id) and as the OpenAPI document.
+func writeSchemas(dir string) error {
+	c, err := events.Load()
+	if err != nil {
+		return err
+	}
+	b := eventschema.NewBuilder(c)
+	files := map[string]*eventschema.Object{}
+	if files[eventschema.BundleFile], err = b.Bundle(c.Events, true); err != nil {
+		return err
+	}
+	for _, e := range c.Events {
+		if files[eventschema.EventFile(e.Type)], err = b.EventSchema(e); err != nil {
+			return err
+		}
+	}
+	if files[eventschema.OpenAPIFile], err = b.OpenAPI(c.Events, PublishedVersion); err != nil {
+		return err
+	}
+	for name, doc := range files {
+		var data []byte
+		if strings.HasSuffix(name, ".yaml") {
+			data, err = doc.YAML()
+		} else {
+			data, err = doc.JSON()
+		}
+		if err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		path := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			return err
+		}
+		if err := os.WriteFile(path, data, 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func newRoot() *cobra.Command {

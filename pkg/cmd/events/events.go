@@ -7,6 +7,7 @@ import (
 
 	listCmd "github.com/tagmango-hooks/tagmango-hooks/pkg/cmd/events/list"
 	sampleCmd "github.com/tagmango-hooks/tagmango-hooks/pkg/cmd/events/sample"
+	schemaCmd "github.com/tagmango-hooks/tagmango-hooks/pkg/cmd/events/schema"
 	showCmd "github.com/tagmango-hooks/tagmango-hooks/pkg/cmd/events/show"
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/cmdutil"
 )
@@ -15,7 +16,7 @@ import (
 func NewCmdEvents(f *cmdutil.Factory) *cobra.Command {
 	list := listCmd.NewCmdList(f, nil)
 	cmd := &cobra.Command{
-		Use:   "events [list | show TYPE | sample TYPE]",
+		Use:   "events [list | show TYPE | sample TYPE | schema [TYPE...]]",
 		Short: "The TagMango events: list, fields, example payloads",
 		Long: `Everything tagmango-hooks knows about TagMango's events, from its embedded catalog.
 
@@ -23,10 +24,11 @@ TagMango sends the bare payload with no event name, so the catalog's fields are 
 tells the events apart. Run without a subcommand, events lists the catalog.`,
 		Example: `  $ tagmango-hooks events
   $ tagmango-hooks events show webinar.created.recurring
-  $ tagmango-hooks events sample course.completed.50 --fake --seed 7`,
+  $ tagmango-hooks events sample course.completed.50 --fake --seed 7
+  $ tagmango-hooks events schema --format openapi -o yaml`,
 		Args: func(_ *cobra.Command, args []string) error {
 			if len(args) > 0 {
-				return cmdutil.FlagErrorf("unknown command %q for events: use list, show or sample", args[0])
+				return cmdutil.FlagErrorf("unknown command %q for events: use list, show, sample or schema", args[0])
 			}
 			return nil
 		},
@@ -35,5 +37,6 @@ tells the events apart. Run without a subcommand, events lists the catalog.`,
 	cmd.AddCommand(list)
 	cmd.AddCommand(showCmd.NewCmdShow(f, nil))
 	cmd.AddCommand(sampleCmd.NewCmdSample(f, nil))
+	cmd.AddCommand(schemaCmd.NewCmdSchema(f, nil))
 	return cmd
 }

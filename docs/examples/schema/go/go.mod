@@ -1,0 +1,3 @@
+module example.com/tagmango-webhooks
+
+go 1.24
