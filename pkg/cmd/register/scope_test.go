@@ -235,4 +235,3 @@ func TestRegisterInterrupted(t *testing.T) {
 		})
 	}
 }
-
