@@ -1,7 +1,6 @@
 package cmdutil
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -37,7 +36,7 @@ func NewBulk(noun string, total int) *Bulk { return &Bulk{Noun: noun, total: tot
 // must stop here.
 func (b *Bulk) Fail(item string, err error) (stop bool) {
 	b.failures = append(b.failures, bulkFailure{item, err})
-	if api.IsAuth(err) || api.IsUnreachable(err) {
+	if StopsBulk(err) {
 		b.stop = err
 		return true
 	}
@@ -64,11 +63,7 @@ func (b *Bulk) Err(w io.Writer, done int, doneText string) error {
 		fmt.Fprintf(w, "✗ %s: %v\n", f.item, f.err)
 	}
 	if len(b.untried) > 0 {
-		why := "TagMango cannot be reached"
-		if api.IsAuth(b.stop) {
-			why = "TagMango refused the key"
-		}
-		fmt.Fprintf(w, "not tried (%s): %s\n", why, strings.Join(b.untried, ", "))
+		fmt.Fprintf(w, "not tried (%s): %s\n", StopReason(b.stop), strings.Join(b.untried, ", "))
 	}
 	summary := fmt.Sprintf("%d of %d %s failed", len(b.failures), b.total, plural(b.total, b.Noun))
 	if len(b.untried) > 0 {
@@ -97,8 +92,16 @@ func plural(n int, noun string) string {
 	return noun + "s"
 }
 
-// ErrStopped reports whether err stopped a bulk run: a rejected key or an API that
-// cannot be reached.
-func ErrStopped(err error) bool {
-	return err != nil && (api.IsAuth(err) || api.IsUnreachable(err)) && !errors.Is(err, ErrSilent)
+// StopsBulk reports whether a failed call stops a bulk run: a rejected key or an API
+// that cannot be reached, where every other call would fail the same way.
+func StopsBulk(err error) bool {
+	return api.IsAuth(err) || api.IsUnreachable(err)
+}
+
+// StopReason says in a few words why a bulk run stopped on err.
+func StopReason(err error) string {
+	if api.IsAuth(err) {
+		return "TagMango refused the key"
+	}
+	return "TagMango cannot be reached"
 }
