@@ -100,7 +100,7 @@ are named.`,
 	fl.BoolVarP(&opts.Yes, "yes", "y", false, "do not ask for confirmation")
 	fl.BoolVar(&opts.LocalOnly, "local-only", false, "forget locally without calling the API")
 	fl.BoolVar(&opts.DryRun, "dry-run", false, "print the requests instead of sending them")
-	fl.DurationVar(&opts.Timeout, "timeout", 30*time.Second, "time limit of each API call")
+	fl.DurationVar(&opts.Timeout, "timeout", 30*time.Second, "time limit of each API call, its retries included")
 	_ = cmd.RegisterFlagCompletionFunc("url", completeURLs(f))
 	return cmd
 }

@@ -84,7 +84,7 @@ is refused: TagMango would ignore it and deliver every entity's events.`,
 	fl.StringVar(&opts.Filters.Page, "page", "", "page ID filter (accepted by the API, documented for no event)")
 	fl.BoolVar(&opts.Force, "force", false, "send even when already registered, unknown or with a mismatched filter")
 	fl.BoolVar(&opts.DryRun, "dry-run", false, "print the requests instead of sending them")
-	fl.DurationVar(&opts.Timeout, "timeout", 30*time.Second, "time limit of each API call")
+	fl.DurationVar(&opts.Timeout, "timeout", 30*time.Second, "time limit of each API call, its retries included")
 	_ = cmd.RegisterFlagCompletionFunc("event", cmdutil.CompleteEvents(f))
 	return cmd
 }
