@@ -27,7 +27,7 @@ func NormalizeBaseURL(raw string) (string, error) {
 		if errors.As(err, &ue) {
 			err = ue.Err
 		}
-		return "", fmt.Errorf("it is not a valid URL (%v); write it as https://HOST[:PORT]", err)
+		return "", fmt.Errorf("it is not a valid URL (%w); write it as https://HOST[:PORT]", err)
 	}
 	if u.User != nil {
 		return "", errors.New("it must not carry user-info (user:password@): put the key in a profile or TAGMANGO_API_KEY")
@@ -43,7 +43,8 @@ func NormalizeBaseURL(raw string) (string, error) {
 		return "", fmt.Errorf("%q must not have a query (?…) or fragment (#…): the API path is appended to the base URL", raw)
 	}
 	host := strings.ToLower(u.Hostname())
-	if port := u.Port(); port != "" && !(scheme == "http" && port == "80") && !(scheme == "https" && port == "443") {
+	defaultPort := scheme == "http" && u.Port() == "80" || scheme == "https" && u.Port() == "443"
+	if port := u.Port(); port != "" && !defaultPort {
 		host = net.JoinHostPort(host, port)
 	} else if strings.Contains(host, ":") {
 		host = "[" + host + "]" // an IPv6 literal without a port keeps its brackets
