@@ -1,10 +1,11 @@
 // Package api is the TagMango webhook API client: register and delete subscriptions.
 //
 // The HTTP concerns are RoundTripper layers around a base transport, outermost first:
-// retry (429/502/503/504 and lost connections, within a 10 s budget of waits), rate
-// (TagMango's 120 requests per 10 s, as a sliding window), auth (x-api-key), user agent,
-// JSON headers, the verbose log, and the per-attempt layer (timeout and bounded body).
-// The Client itself only builds requests and reads TagMango's envelope.
+// retry (429/502/503/504 and lost connections, within a 10 s budget of waits and the
+// call's time limit), rate (TagMango's 120 requests per 10 s, as a sliding window with a
+// margin), auth (x-api-key), user agent, JSON headers, the verbose log, and the attempt
+// layer (the call's deadline and a bounded, complete body). The Client itself only
+// builds requests and reads TagMango's envelope.
 package api
 
 import (
@@ -18,13 +19,14 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 )
 
 // DefaultBaseURL is TagMango's production API.
 const DefaultBaseURL = "https://api-prod-new.tagmango.com"
 
-// DefaultTimeout bounds one attempt when Options.Timeout is zero.
+// DefaultTimeout bounds one call when Options.Timeout is zero.
 const DefaultTimeout = 30 * time.Second
 
 // DefaultUserAgent is sent when Options.UserAgent is empty, rather than Go's own.
@@ -46,7 +48,9 @@ type Options struct {
 	APIKey string
 	// UserAgent is e.g. "tagmango-hooks/1.2.3"; empty means DefaultUserAgent.
 	UserAgent string
-	// Timeout bounds each attempt (answer and body); zero means DefaultTimeout.
+	// Timeout bounds each call as a whole: every attempt, its answer and body, and the
+	// waits between attempts; zero means DefaultTimeout. The clock starts when the first
+	// attempt is let through by the rate limit, so pacing a bulk run does not eat it.
 	Timeout time.Duration
 	// Verbose, when non-nil, receives one line per request and per response, key redacted.
 	Verbose io.Writer
@@ -66,6 +70,7 @@ type Options struct {
 type Client struct {
 	baseURL string
 	key     string
+	timeout time.Duration
 	now     func() time.Time
 	http    *http.Client
 	// headers is the part of the chain that sets headers, ending in the given
@@ -114,10 +119,10 @@ func New(opts Options) *Client {
 		next = withUserAgent(next, ua)
 		return withAPIKey(next, opts.APIKey)
 	}
-	var rt http.RoundTripper = &attemptTransport{next: transport, timeout: timeout}
+	var rt http.RoundTripper = &attemptTransport{next: transport}
 	rt = &logTransport{next: rt, log: log, now: now}
 	rt = headers(rt)
-	rt = &rateTransport{next: rt, limiter: newLimiter(rateLimit, rateWindow, now, sleep, log)}
+	rt = &rateTransport{next: rt, limiter: newLimiter(rateLimit, rateWindow+rateMargin, now, sleep, log)}
 	rt = &retryTransport{
 		next:        rt,
 		maxAttempts: maxAttempts,
@@ -131,6 +136,7 @@ func New(opts Options) *Client {
 	return &Client{
 		baseURL: base,
 		key:     opts.APIKey,
+		timeout: timeout,
 		now:     now,
 		headers: headers,
 		http: &http.Client{
@@ -250,13 +256,55 @@ func (r *recorder) RoundTrip(req *http.Request) (*http.Response, error) {
 	return nil, errRecorded
 }
 
-// callState lets the retry layer report how many attempts a call took.
-type callState struct{ attempts int }
+// callState is what the layers of one call share: how many attempts it took, whether a
+// request went out, and the call's deadline.
+type callState struct {
+	mu       sync.Mutex
+	attempts int
+	sent     bool
+	timeout  time.Duration
+	// deadline is set when the first attempt passes the rate limit. It is on the real
+	// clock, as the contexts that enforce it are.
+	deadline time.Time
+}
 
 type callStateKey struct{}
 
+func stateOf(ctx context.Context) *callState {
+	s, _ := ctx.Value(callStateKey{}).(*callState)
+	return s
+}
+
+// start marks an attempt as sent and starts the call's clock on the first one; it
+// returns the deadline.
+func (s *callState) start() time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.sent = true
+	if s.deadline.IsZero() {
+		s.deadline = time.Now().Add(s.timeout)
+	}
+	return s.deadline
+}
+
+// left is the time left before the deadline, and false before the clock started.
+func (s *callState) left() (time.Duration, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.deadline.IsZero() {
+		return 0, false
+	}
+	return time.Until(s.deadline), true
+}
+
+func (s *callState) wasSent() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.sent
+}
+
 func (c *Client) do(ctx context.Context, method string, body []byte) (*Result, error) {
-	state := &callState{}
+	state := &callState{timeout: c.timeout}
 	req, err := c.newRequest(context.WithValue(ctx, callStateKey{}, state), method, body)
 	if err != nil {
 		return nil, err
@@ -265,30 +313,51 @@ func (c *Client) do(ctx context.Context, method string, body []byte) (*Result, e
 	resp, err := c.http.Do(req)
 	if err != nil {
 		if ctx.Err() != nil {
-			return nil, stopped(ctx)
+			return nil, stopped(ctx, state.wasSent())
 		}
 		e := &Error{Method: method, URL: reqURL, Attempts: state.attempts, Err: err}
 		// http.Client wraps everything in *url.Error, whose text repeats the URL.
 		if ue, ok := errors.AsType[*url.Error](err); ok && ue.Err != nil {
 			e.Err = ue.Err
 		}
+		if be, ok := errors.AsType[*bodyError](e.Err); ok {
+			e.Status, e.Err = be.status, be.err
+		}
 		return nil, e
 	}
 	defer resp.Body.Close()
-	// The attempt layer has bounded the body already; bounding again keeps this read
-	// safe on its own.
+	// The attempt layer has read the whole body already (bounded); bounding again
+	// keeps this read safe on its own.
 	data, _ := io.ReadAll(io.LimitReader(resp.Body, maxBody))
 	return c.interpret(method, reqURL, resp, data, state.attempts)
 }
 
-// stopped is the error of a call the caller cancelled: not an *Error, so that it maps
-// to the caller's notion of interruption rather than to an API failure.
-func stopped(ctx context.Context) error {
+// StoppedError is the error of a call the caller cancelled (Ctrl-C): not an *Error, so
+// that it maps to the caller's notion of interruption rather than to an API failure.
+type StoppedError struct {
+	// Sent is true when a request had gone out: TagMango may have acted on it.
+	Sent bool
+	err  error
+}
+
+func (e *StoppedError) Error() string { return "TagMango request stopped: " + e.err.Error() }
+
+// Unwrap returns the context's error (and its cause).
+func (e *StoppedError) Unwrap() error { return e.err }
+
+func stopped(ctx context.Context, sent bool) error {
 	err := ctx.Err()
 	if cause := context.Cause(ctx); cause != nil && !errors.Is(cause, err) {
-		return fmt.Errorf("TagMango request stopped: %w (%w)", err, cause)
+		err = fmt.Errorf("%w (%w)", err, cause)
 	}
-	return fmt.Errorf("TagMango request stopped: %w", err)
+	return &StoppedError{Sent: sent, err: err}
+}
+
+// MayHaveActed reports whether err is a call stopped by the caller after its request
+// went out, so that TagMango may have acted on it.
+func MayHaveActed(err error) bool {
+	e, ok := errors.AsType[*StoppedError](err)
+	return ok && e.Sent
 }
 
 // envelope is TagMango's answer. Fields are raw because their types are not
@@ -367,15 +436,21 @@ func text(raw json.RawMessage) string {
 func (c *Client) interpret(method, reqURL string, resp *http.Response, data []byte, attempts int) (*Result, error) {
 	status := resp.StatusCode
 	env := parseEnvelope(data)
-	if status >= 200 && status < 300 && (env == nil || !env.failed()) {
-		res := &Result{Status: status}
-		if env != nil {
-			res.Message = c.clean(text(env.Message), maxMessage)
-			res.RemoteID = c.clean(env.remoteID(), maxMessage)
-		}
-		return res, nil
+	if status >= 200 && status < 300 && env != nil && !env.failed() {
+		return &Result{
+			Status:   status,
+			Message:  c.clean(text(env.Message), maxMessage),
+			RemoteID: c.clean(env.remoteID(), maxMessage),
+		}, nil
 	}
 	e := &Error{Method: method, URL: reqURL, Status: status, Attempts: attempts}
+	if status >= 200 && status < 300 && env == nil {
+		// A wrong --base-url (a web server's welcome page, a proxy) answers 2xx too:
+		// only TagMango's JSON says that something was registered or deleted.
+		e.Base = c.clean(c.baseURL, maxMessage)
+		e.Message = c.clean(snippet(data), maxHint)
+		return nil, e
+	}
 	if status >= 300 && status < 400 {
 		loc := c.clean(resp.Header.Get("Location"), maxMessage)
 		if loc == "" {

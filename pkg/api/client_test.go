@@ -129,24 +129,9 @@ func TestSuccessfulAnswers(t *testing.T) {
 			want: Result{Status: 200},
 		},
 		{
-			name: "not JSON",
-			rep:  reply{status: 200, body: "OK"},
-			want: Result{Status: 200},
-		},
-		{
-			name: "empty 204",
-			rep:  reply{status: 204},
-			want: Result{Status: 204},
-		},
-		{
 			name: "JSON without success",
 			rep:  reply{status: 200, body: `{"message":"created"}`},
 			want: Result{Status: 200, Message: "created"},
-		},
-		{
-			name: "broken JSON",
-			rep:  reply{status: 200, body: `{"message":`},
-			want: Result{Status: 200},
 		},
 	}
 	for _, tt := range tests {
@@ -159,6 +144,48 @@ func TestSuccessfulAnswers(t *testing.T) {
 			}
 			if *res != tt.want {
 				t.Errorf("result = %+v, want %+v", *res, tt.want)
+			}
+		})
+	}
+}
+
+// A 2xx that is not TagMango's JSON comes from something else: a wrong --base-url that
+// serves a welcome page, a proxy. Taking it for success would record a subscription
+// that does not exist, or forget one that still does.
+func TestNonJSON2xxIsAnError(t *testing.T) {
+	tests := []struct {
+		name string
+		rep  reply
+		text string
+	}{
+		{"nginx welcome page", reply{status: 200, header: map[string]string{"Content-Type": "text/html"}, body: "<!DOCTYPE html><html><head><title>Welcome to nginx!</title></head><body><h1>Welcome to nginx!</h1></body></html>"},
+			"It answered 200 OK: Welcome to nginx! Welcome to nginx!"},
+		{"plain text", reply{status: 200, body: "OK"}, "It answered 200 OK: OK"},
+		{"empty 204", reply{status: 204}, "It answered 204 No Content"},
+		{"broken JSON", reply{status: 201, body: `{"message":`}, `It answered 201 Created: {"message":`},
+		{"a JSON array", reply{status: 200, body: `["ok"]`}, `It answered 200 OK: ["ok"]`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			api := newFakeAPI(t, tt.rep)
+			c, _ := newTestClient(t, api.URL+"/", nil)
+			for _, call := range []func() (*Result, error){
+				func() (*Result, error) {
+					return c.Register(context.Background(), RegisterRequest{HookURL: "https://example.com/h", Event: "e"})
+				},
+				func() (*Result, error) { return c.Delete(context.Background(), "https://example.com/h") },
+			} {
+				res, err := call()
+				if res != nil {
+					t.Fatalf("success: %+v", res)
+				}
+				want := "unexpected answer from " + api.URL + " (not TagMango's JSON): is --base-url right? " + tt.text
+				if err == nil || err.Error() != want {
+					t.Errorf("err = %v\nwant  %s", err, want)
+				}
+				if e, ok := errors.AsType[*Error](err); !ok || e.ExitCode() != 1 || IsNotFound(err) || IsAuth(err) || e.Attempts != 1 {
+					t.Errorf("err = %#v", err)
+				}
 			}
 		})
 	}

@@ -1,6 +1,8 @@
 package api
 
 import (
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -33,8 +35,12 @@ type Error struct {
 	RetryAfter time.Duration
 	// Attempts is how many requests were made.
 	Attempts int
-	// Err is the underlying network error, when Status is 0.
+	// Err is the underlying network error when Status is 0, or, with a Status, what
+	// broke off reading the answer (a *TimeoutError when the call's time ran out).
 	Err error
+	// Base is set when a 2xx answer was not TagMango's JSON: the base URL that gave it,
+	// most likely not TagMango's API at all.
+	Base string
 	// enveloped is true when the answer was TagMango's JSON envelope.
 	enveloped bool
 }
@@ -44,8 +50,18 @@ func (e *Error) Error() string {
 	var b strings.Builder
 	var te *TimeoutError
 	switch {
+	case e.Base != "":
+		fmt.Fprintf(&b, "unexpected answer from %s (not TagMango's JSON): is --base-url right? It answered %s", e.Base, statusLine(e.Status))
+		if e.Message != "" {
+			b.WriteString(": ")
+			b.WriteString(e.Message)
+		}
 	case e.Status == 0 && errors.As(e.Err, &te):
 		fmt.Fprintf(&b, "TagMango did not answer within %s", humanDuration(te.After))
+	case e.Status != 0 && errors.As(e.Err, &te):
+		fmt.Fprintf(&b, "TagMango answered %s but the answer did not finish within %s", statusLine(e.Status), humanDuration(te.After))
+	case e.Status != 0 && e.Err != nil:
+		fmt.Fprintf(&b, "TagMango answered %s but the answer broke off: %s", statusLine(e.Status), netReason(e.Err))
 	case e.Status == 0:
 		fmt.Fprintf(&b, "could not reach TagMango at %s", origin(e.URL))
 		if e.Err != nil {
@@ -119,10 +135,39 @@ func IsAuth(err error) bool {
 	return ok && e.auth()
 }
 
-// TimeoutError is the Err of an *Error when one attempt got no complete answer in time.
+// IsUnreachable reports whether err is an *Error for an API that could not be reached
+// at all: connection refused, no such host, a TLS failure. Bulk commands stop there
+// rather than try every item against an API that is not there.
+func IsUnreachable(err error) bool {
+	e, ok := errors.AsType[*Error](err)
+	if !ok || e.Status != 0 || e.Err == nil {
+		return false
+	}
+	var (
+		dnsErr    *net.DNSError
+		certErr   *tls.CertificateVerificationError
+		recordErr tls.RecordHeaderError
+		alertErr  tls.AlertError
+		unknownCA x509.UnknownAuthorityError
+		hostErr   x509.HostnameError
+		invalid   x509.CertificateInvalidError
+	)
+	return errors.Is(e.Err, syscall.ECONNREFUSED) ||
+		errors.Is(e.Err, syscall.EHOSTUNREACH) ||
+		errors.Is(e.Err, syscall.ENETUNREACH) ||
+		errors.As(e.Err, &dnsErr) ||
+		errors.As(e.Err, &certErr) ||
+		errors.As(e.Err, &recordErr) ||
+		errors.As(e.Err, &alertErr) ||
+		errors.As(e.Err, &unknownCA) ||
+		errors.As(e.Err, &hostErr) ||
+		errors.As(e.Err, &invalid)
+}
+
+// TimeoutError is the Err of an *Error when a call got no complete answer in time.
 // It is not retried: the server may still be acting on the request.
 type TimeoutError struct {
-	// After is the per-attempt timeout.
+	// After is the call's time limit.
 	After time.Duration
 }
 

@@ -46,7 +46,7 @@ func newFakeAPI(t *testing.T, replies ...reply) *fakeAPI {
 		f.mu.Lock()
 		n := len(f.reqs)
 		f.reqs = append(f.reqs, seen{method: r.Method, path: r.URL.Path, header: r.Header.Clone(), body: string(body)})
-		rep := reply{status: http.StatusOK}
+		rep := reply{status: http.StatusOK, body: `{"success":true}`}
 		if len(f.replies) > 0 {
 			rep = f.replies[min(n, len(f.replies)-1)]
 		}

@@ -10,6 +10,13 @@ import (
 const (
 	rateLimit  = 120
 	rateWindow = 10 * time.Second
+	// rateMargin keeps each start in the window that much longer. TagMango counts
+	// arrivals, and we can only count starts: a request that travels longer than a later
+	// one (the first call of a run pays for DNS, TCP and TLS) lands later, which squeezes
+	// 121 arrivals into 10 s when 121 starts took exactly 10 s. With starts 11 s apart
+	// for every 121, arrivals stay under the limit as long as travel times differ by
+	// less than 1 s, for about 9% less throughput.
+	rateMargin = time.Second
 )
 
 // limiter is a sliding window: at most limit starts in any window. A token bucket
@@ -40,7 +47,7 @@ func (l *limiter) wait(ctx context.Context) error {
 		if d <= 0 {
 			return nil
 		}
-		l.log.printf("waiting %s for TagMango's rate limit (%d requests per %s)", humanDuration(d), l.limit, humanDuration(l.window))
+		l.log.printf("waiting %s for TagMango's rate limit (%d requests per %s)", humanDuration(d), rateLimit, humanDuration(rateWindow))
 		if err := l.sleep(ctx, d); err != nil {
 			return err
 		}

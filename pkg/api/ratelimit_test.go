@@ -169,19 +169,19 @@ func TestClientPacesAt120Per10s(t *testing.T) {
 			t.Fatalf("slept before the window was full: %v", clock.Sleeps())
 		}
 	}
-	if got := clock.Sleeps(); !slices.Equal(got, []time.Duration{10 * time.Second}) {
-		t.Errorf("sleeps = %v, want the 121st to wait 10s", got)
+	if got := clock.Sleeps(); !slices.Equal(got, []time.Duration{rateWindow + rateMargin}) {
+		t.Errorf("sleeps = %v, want the 121st to wait 11s (the window and its margin)", got)
 	}
 	if n := len(api.requests()); n != rateLimit+1 {
 		t.Errorf("requests = %d", n)
 	}
-	if !strings.Contains(log.String(), "waiting 10s for TagMango's rate limit (120 requests per 10s)\n") {
+	if !strings.Contains(log.String(), "waiting 11s for TagMango's rate limit (120 requests per 10s)\n") {
 		t.Errorf("log does not say why it waited")
 	}
 }
 
 func TestClientPacesConcurrentCalls(t *testing.T) {
-	api := newFakeAPI(t, reply{status: 200})
+	api := newFakeAPI(t, reply{status: 200, body: `{"success":true}`})
 	c, clock := newTestClient(t, api.URL, nil)
 	var wg sync.WaitGroup
 	for range rateLimit + 10 {
@@ -200,14 +200,14 @@ func TestClientPacesConcurrentCalls(t *testing.T) {
 		t.Errorf("sleeps = %v: the 10 calls beyond the window should wait, no others", sleeps)
 	}
 	for _, d := range sleeps {
-		if d <= 0 || d > rateWindow {
+		if d <= 0 || d > rateWindow+rateMargin {
 			t.Errorf("sleep of %v", d)
 		}
 	}
 }
 
 func TestCancelWhileWaitingForTheRateLimit(t *testing.T) {
-	api := newFakeAPI(t, reply{status: 200})
+	api := newFakeAPI(t, reply{status: 200, body: `{"success":true}`})
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	clock := newFakeClock()

@@ -16,6 +16,8 @@ import (
 const (
 	maxMessage = 500
 	maxSnippet = 200
+	// maxHint bounds the glimpse of a 2xx page that is not TagMango's (a welcome page).
+	maxHint = 80
 )
 
 var (

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -54,34 +55,55 @@ func (t *headerTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	return t.next.RoundTrip(r)
 }
 
-// attemptTransport bounds one attempt: its timeout, and how much of the answer is read.
-// It reads the body itself so that the timeout covers it and so that the attempt's
+// attemptTransport makes one attempt within the call's deadline, and reads the whole
+// (bounded) answer itself, so that the deadline covers the body too and the attempt's
 // context can be released before the response travels up.
 type attemptTransport struct {
-	next    http.RoundTripper
-	timeout time.Duration
+	next http.RoundTripper
 }
 
-var errAttemptTimeout = errors.New("attempt timed out")
+var errCallTimeout = errors.New("the call's time limit passed")
+
+// bodyError is an answer whose body could not be read to its end. It is not retried
+// even for a 502: the answer had begun, and a timeout may mean the server is still at
+// work. Client.do turns it into an *Error with the status.
+type bodyError struct {
+	status int
+	err    error
+}
+
+func (e *bodyError) Error() string { return "reading the answer: " + e.err.Error() }
+func (e *bodyError) Unwrap() error { return e.err }
 
 // RoundTrip makes one attempt and returns its answer with the body in memory.
 func (t *attemptTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	ctx, cancel := context.WithTimeoutCause(req.Context(), t.timeout, errAttemptTimeout)
+	state := stateOf(req.Context())
+	if state == nil {
+		state = &callState{timeout: DefaultTimeout}
+	}
+	deadline := state.start()
+	ctx, cancel := context.WithDeadlineCause(req.Context(), deadline, errCallTimeout)
 	defer cancel()
 	timedOut := func() bool {
-		return req.Context().Err() == nil && errors.Is(context.Cause(ctx), errAttemptTimeout)
+		return req.Context().Err() == nil && errors.Is(context.Cause(ctx), errCallTimeout)
 	}
 	resp, err := t.next.RoundTrip(req.WithContext(ctx))
 	if err != nil {
 		if timedOut() {
-			return nil, &TimeoutError{After: t.timeout}
+			return nil, &TimeoutError{After: state.timeout}
 		}
 		return nil, err
 	}
-	// Past the limit the body is not read: the status says what happened, and a
-	// truncated message is enough. A read error keeps what came, for the same reason.
-	data, _ := io.ReadAll(io.LimitReader(resp.Body, maxBody))
+	// Past the limit the rest is not read: the status says what happened, and a
+	// truncated message is enough.
+	data, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
 	resp.Body.Close()
+	if err != nil {
+		if timedOut() {
+			err = &TimeoutError{After: state.timeout}
+		}
+		return nil, &bodyError{status: resp.StatusCode, err: err}
+	}
 	resp.Body = io.NopCloser(bytes.NewReader(data))
 	resp.ContentLength = int64(len(data))
 	return resp, nil
@@ -106,7 +128,8 @@ func (t *rateTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 
 // retryTransport makes up to maxAttempts attempts for answers that say "try again"
 // (429/502/503/504) and for connections lost before an answer. Not for 500, where the
-// server may have acted, nor for a timeout, for the same reason.
+// server may have acted, nor for a timeout or an answer that broke off, for the same
+// reason. Nor when the call's time limit would pass during the wait.
 type retryTransport struct {
 	next        http.RoundTripper
 	maxAttempts int
@@ -121,7 +144,7 @@ type retryTransport struct {
 // RoundTrip sends req, again when the outcome is retryable and the budget allows.
 func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	ctx := req.Context()
-	state, _ := ctx.Value(callStateKey{}).(*callState)
+	state := stateOf(ctx)
 	replayable := req.GetBody != nil || req.Body == nil || req.Body == http.NoBody
 	var waited time.Duration
 	for attempt := 1; ; attempt++ {
@@ -159,6 +182,12 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 			// answer in hand says what is wrong.
 			return resp, err
 		}
+		if state != nil {
+			if left, started := state.left(); started && wait >= left {
+				t.log.printf("not retrying (%s): the call's time limit would pass during the %s wait", reason, humanDuration(wait))
+				return resp, err
+			}
+		}
 		if resp != nil {
 			resp.Body.Close()
 		}
@@ -182,6 +211,9 @@ func (t *retryTransport) backoff(attempt int) time.Duration {
 
 // retryable says whether an attempt's outcome is worth another, and why, for the log.
 func retryable(resp *http.Response, err error) (string, bool) {
+	if be, ok := errors.AsType[*bodyError](err); ok {
+		return statusLine(be.status) + ", " + netReason(be.err), false
+	}
 	if err != nil {
 		return netReason(err), isConnError(err)
 	}
@@ -224,7 +256,7 @@ func (t *logTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if !t.log.enabled() {
 		return t.next.RoundTrip(req)
 	}
-	lines := []string{fmt.Sprintf("> %s %s", req.Method, req.URL)}
+	lines := []string{fmt.Sprintf("> %s %s", req.Method, req.URL.Redacted())}
 	for _, h := range headerLines(req.Header) {
 		lines = append(lines, "> "+h)
 	}
@@ -256,8 +288,12 @@ func headerLines(h http.Header) []string {
 	for k, vs := range h {
 		name := strings.ToLower(k)
 		for _, v := range vs {
-			if name == "x-api-key" {
+			switch name {
+			case "x-api-key":
 				v = MaskKey(v)
+			case "authorization", "proxy-authorization", "cookie":
+				// Basic credentials are only base64: as good as the password itself.
+				v = "[redacted]"
 			}
 			lines = append(lines, name+": "+stripControls(v))
 		}
@@ -290,10 +326,22 @@ func (l *logger) lines(lines ...string) {
 	}
 	var b strings.Builder
 	for _, line := range lines {
-		b.WriteString(redact(line, l.key))
+		b.WriteString(redactURLPasswords(redact(line, l.key)))
 		b.WriteByte('\n')
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	_, _ = io.WriteString(l.w, b.String())
+}
+
+// urlUserInfo matches the user-info of a URL written out in text: scheme://user:password@.
+var urlUserInfo = regexp.MustCompile(`([a-zA-Z][a-zA-Z0-9+.-]*://)([^/?#@\s]*):([^/?#@\s]*)@`)
+
+// redactURLPasswords masks the password of every URL in s, as url.URL.Redacted does,
+// whatever wrote the line: a request line, an error that repeats a URL.
+func redactURLPasswords(s string) string {
+	if !strings.Contains(s, "@") {
+		return s
+	}
+	return urlUserInfo.ReplaceAllString(s, "${1}${2}:xxxxx@")
 }

@@ -12,6 +12,16 @@ import (
 // as an array (`[]` when empty); a table with relative times on a terminal;
 // tab-separated rows with RFC 3339 times in a pipe.
 func PrintRecords(ios *iostreams.IOStreams, format output.Format, records []store.Record, now time.Time) error {
+	return printRecords(ios, format, records, now, false)
+}
+
+// PrintRecordsWithBaseURL is PrintRecords with a last column, BASE URL, for records of
+// several APIs (`list --all-profiles`). JSON and YAML carry baseUrl in every record.
+func PrintRecordsWithBaseURL(ios *iostreams.IOStreams, format output.Format, records []store.Record, now time.Time) error {
+	return printRecords(ios, format, records, now, true)
+}
+
+func printRecords(ios *iostreams.IOStreams, format output.Format, records []store.Record, now time.Time, withBaseURL bool) error {
 	if records == nil {
 		records = []store.Record{}
 	}
@@ -19,7 +29,11 @@ func PrintRecords(ios *iostreams.IOStreams, format output.Format, records []stor
 		return output.WriteStructured(ios.Out, format, records)
 	}
 	tty := ios.IsStdoutTTY()
-	t := output.NewTable(ios.Out, tty, "ID", "EVENT", "HOOK URL", "FILTERS", "PROFILE", "REGISTERED")
+	header := []string{"ID", "EVENT", "HOOK URL", "FILTERS", "PROFILE", "REGISTERED"}
+	if withBaseURL {
+		header = append(header, "BASE URL")
+	}
+	t := output.NewTable(ios.Out, tty, header...)
 	for _, r := range records {
 		registered := r.RegisteredAt.UTC().Format(time.RFC3339)
 		if tty {
@@ -29,7 +43,11 @@ func PrintRecords(ios *iostreams.IOStreams, format output.Format, records []stor
 		if tty && r.Temporary {
 			filters += " (temporary)"
 		}
-		t.AddRow(r.ID, r.Event, r.HookURL, filters, r.Profile, registered)
+		row := []string{r.ID, r.Event, r.HookURL, filters, r.Profile, registered}
+		if withBaseURL {
+			row = append(row, r.API())
+		}
+		t.AddRow(row...)
 	}
 	return t.Render()
 }

@@ -57,7 +57,7 @@ func WriteSummary(w io.Writer, s *Summary) error {
 		also = append(also, fmt.Sprintf("%d answered 503 because --save could not write them", s.NotSaved))
 	}
 	if s.Other > 0 {
-		also = append(also, fmt.Sprintf("%d other requests (wrong path or method, incomplete body, or after stopping)", s.Other))
+		also = append(also, fmt.Sprintf("%d other %s (wrong path or method, incomplete body, or after stopping)", s.Other, map[bool]string{true: "request", false: "requests"}[s.Other == 1]))
 	}
 	if len(also) > 0 {
 		b.WriteString("  also: " + strings.Join(also, " · ") + "\n")

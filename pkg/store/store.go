@@ -17,6 +17,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/tagmango-hooks/tagmango-hooks/pkg/config"
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/fsutil"
 )
 
@@ -59,8 +60,12 @@ func (f Filters) String() string {
 
 // Record is one tracked subscription; it is also the JSON shape scripts read.
 type Record struct {
-	ID           string    `json:"id" yaml:"id"`
-	Profile      string    `json:"profile" yaml:"profile"`
+	ID      string `json:"id" yaml:"id"`
+	Profile string `json:"profile" yaml:"profile"`
+	// BaseURL is the API the subscription was made on, canonical (see
+	// config.NormalizeBaseURL). A record written before it existed is read as the
+	// production API's.
+	BaseURL      string    `json:"baseUrl" yaml:"baseUrl"`
 	Event        string    `json:"event" yaml:"event"`
 	HookURL      string    `json:"hookUrl" yaml:"hookUrl"`
 	Filters      *Filters  `json:"filters,omitempty" yaml:"filters,omitempty"`
@@ -69,11 +74,45 @@ type Record struct {
 	RemoteID     string    `json:"remoteId,omitempty" yaml:"remoteId,omitempty"`
 }
 
-// NewRecord builds a record with its stable id; empty filters are left out.
-func NewRecord(profile, event, hookURL string, filters Filters, at time.Time) Record {
+// Scope is whose records a command works on: one profile on one API. A record of the
+// same profile made on another API (the emulator, say) is not the same subscription.
+type Scope struct {
+	Profile string
+	// BaseURL is canonical; empty means the production API.
+	BaseURL string
+}
+
+// api is the scope's base URL, the production API when unset.
+func (sc Scope) api() string {
+	if sc.BaseURL == "" {
+		return config.DefaultBaseURL
+	}
+	return sc.BaseURL
+}
+
+// Has reports whether r belongs to the scope.
+func (sc Scope) Has(r Record) bool {
+	return r.Profile == sc.Profile && r.API() == sc.api()
+}
+
+// IsProduction reports whether the scope is the production API's.
+func (sc Scope) IsProduction() bool { return sc.api() == config.DefaultBaseURL }
+
+// String names the scope for messages: "profile ci", plus the API when it is not
+// production.
+func (sc Scope) String() string {
+	if sc.IsProduction() {
+		return "profile " + sc.Profile
+	}
+	return "profile " + sc.Profile + " on " + sc.api()
+}
+
+// NewRecord builds a record of the scope with its stable id; empty filters are left out.
+func (sc Scope) NewRecord(event, hookURL string, filters Filters, at time.Time) Record {
 	r := Record{
-		ID:           RecordID(profile, event, hookURL, filters),
-		Profile:      profile,
+		ID:           sc.RecordID(event, hookURL, filters),
+		Profile:      sc.Profile,
+		BaseURL:      sc.api(),
 		Event:        event,
 		HookURL:      hookURL,
 		RegisteredAt: at.UTC().Truncate(time.Second),
@@ -85,6 +124,19 @@ func NewRecord(profile, event, hookURL string, filters Filters, at time.Time) Re
 	return r
 }
 
+// NewRecord builds a record of profile on the production API.
+func NewRecord(profile, event, hookURL string, filters Filters, at time.Time) Record {
+	return Scope{Profile: profile}.NewRecord(event, hookURL, filters, at)
+}
+
+// API is the record's base URL, the production API for a record that has none.
+func (r Record) API() string {
+	if r.BaseURL == "" {
+		return config.DefaultBaseURL
+	}
+	return r.BaseURL
+}
+
 // FilterValues returns the record's filters, zero when it has none.
 func (r Record) FilterValues() Filters {
 	if r.Filters == nil {
@@ -93,11 +145,22 @@ func (r Record) FilterValues() Filters {
 	return *r.Filters
 }
 
-// RecordID is the short local id of a subscription: the first 8 hex digits of a hash of
-// profile, event, hook URL and filters. The same subscription always gets the same id.
+// RecordID is the short local id of a subscription of profile on the production API.
 func RecordID(profile, event, hookURL string, f Filters) string {
+	return Scope{Profile: profile}.RecordID(event, hookURL, f)
+}
+
+// RecordID is the short local id of a subscription: the first 8 hex digits of a hash of
+// profile, event, hook URL, filters and, for another API than production, its base URL.
+// Production ids are hashed as they were before records had a base URL, so that the
+// ids in existing stores, scripts and notes still match.
+func (sc Scope) RecordID(event, hookURL string, f Filters) string {
 	h := sha256.New()
-	for _, s := range []string{profile, event, hookURL, f.Mango, f.Course, f.Webinar, f.Page} {
+	parts := []string{sc.Profile, event, hookURL, f.Mango, f.Course, f.Webinar, f.Page}
+	if !sc.IsProduction() {
+		parts = append(parts, sc.api())
+	}
+	for _, s := range parts {
 		h.Write([]byte(s))
 		h.Write([]byte{0})
 	}
@@ -221,6 +284,13 @@ func (s *Store) parse(data []byte) (*State, error) {
 		if r.ID == "" || r.Event == "" || r.HookURL == "" {
 			return nil, &CorruptError{s.Path, fmt.Errorf("subscription #%d lacks id, event or hookUrl", i+1)}
 		}
+		// Older records have no base URL: they were made on production. A hand-edited
+		// one is compared in canonical form, as the current base URL is.
+		base, err := config.NormalizeBaseURL(r.BaseURL)
+		if err != nil {
+			return nil, &CorruptError{s.Path, fmt.Errorf("subscription #%d has an invalid baseUrl: %w", i+1, err)}
+		}
+		st.Subscriptions[i].BaseURL = base
 	}
 	st.Version = formatVersion
 	return st, nil

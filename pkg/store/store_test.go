@@ -33,13 +33,58 @@ func TestRecordIDIsStableAndDistinct(t *testing.T) {
 func TestRecordJSONShape(t *testing.T) {
 	r := NewRecord("default", "course.completed.50", "https://example.com/hooks/tm", Filters{Course: "634fc35ddaf58580e2418c40"}, t0)
 	b, _ := json.Marshal(r)
-	want := `{"id":"` + r.ID + `","profile":"default","event":"course.completed.50","hookUrl":"https://example.com/hooks/tm","filters":{"course":"634fc35ddaf58580e2418c40"},"registeredAt":"2026-11-22T10:04:05Z","temporary":false}`
+	want := `{"id":"` + r.ID + `","profile":"default","baseUrl":"https://api-prod-new.tagmango.com","event":"course.completed.50","hookUrl":"https://example.com/hooks/tm","filters":{"course":"634fc35ddaf58580e2418c40"},"registeredAt":"2026-11-22T10:04:05Z","temporary":false}`
 	if string(b) != want {
 		t.Errorf("got  %s\nwant %s", b, want)
 	}
 	b, _ = json.Marshal(NewRecord("default", "user.deleted", "https://e/h", Filters{}, t0))
 	if strings.Contains(string(b), "filters") {
 		t.Errorf("empty filters must be omitted: %s", b)
+	}
+}
+
+func TestRecordsBelongToAnAPI(t *testing.T) {
+	prod := NewRecord("default", "course.completed.50", "https://x/h", Filters{}, t0)
+	// Production ids are those of stores written before records had a base URL.
+	if prod.ID != "3fe84ce4" || prod.ID != RecordID("default", "course.completed.50", "https://x/h", Filters{}) {
+		t.Errorf("production id changed: %s", prod.ID)
+	}
+	emu := Scope{Profile: "default", BaseURL: "http://127.0.0.1:4280"}
+	local := emu.NewRecord("course.completed.50", "https://x/h", Filters{}, t0)
+	if local.ID == prod.ID || local.BaseURL != "http://127.0.0.1:4280" || prod.BaseURL != "https://api-prod-new.tagmango.com" {
+		t.Errorf("records %+v %+v", prod, local)
+	}
+	if !emu.Has(local) || emu.Has(prod) || !(Scope{Profile: "default"}).Has(prod) || (Scope{Profile: "ci"}).Has(prod) {
+		t.Error("Has does not separate profiles and APIs")
+	}
+	if emu.String() != "profile default on http://127.0.0.1:4280" || (Scope{Profile: "ci"}).String() != "profile ci" {
+		t.Errorf("String: %q", emu.String())
+	}
+}
+
+func TestRecordsWithoutBaseURLAreProduction(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "subscriptions.json")
+	old := `{"version":1,"subscriptions":[` +
+		`{"id":"3fe84ce4","profile":"default","event":"course.completed.50","hookUrl":"https://x/h","registeredAt":"2026-11-22T10:04:05Z","temporary":false},` +
+		`{"id":"12345678","profile":"default","baseUrl":"HTTP://127.0.0.1:4280/","event":"user.deleted","hookUrl":"https://x/h","registeredAt":"2026-11-22T10:04:05Z","temporary":false}]}`
+	if err := os.WriteFile(path, []byte(old), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	st, err := New(path).Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := st.Subscriptions[0].BaseURL; got != "https://api-prod-new.tagmango.com" {
+		t.Errorf("an old record's base URL: %q", got)
+	}
+	if got := st.Subscriptions[1].BaseURL; got != "http://127.0.0.1:4280" {
+		t.Errorf("a hand-written base URL is not canonical: %q", got)
+	}
+	if err := os.WriteFile(path, []byte(strings.Replace(old, "HTTP://127.0.0.1:4280/", "http://u:p@x", 1)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := New(path).Load(); err == nil || !strings.Contains(err.Error(), "subscription #2 has an invalid baseUrl") {
+		t.Errorf("err %v", err)
 	}
 }
 

@@ -33,7 +33,7 @@ type DeleteOptions struct {
 	// subscriptions under a public URL.
 	ListenRunning func(profile, publicURL string) bool
 
-	URL       string
+	URLs      []string
 	IDs       []string
 	All       bool
 	Temporary bool
@@ -54,15 +54,21 @@ func NewCmdDelete(f *cmdutil.Factory, runF func(*DeleteOptions) error) *cobra.Co
 		Now:       f.Now,
 	}
 	cmd := &cobra.Command{
-		Use:   "delete {--url URL | ID... | --all | --temporary}",
+		Use:   "delete {--url URL... | ID... | --all | --temporary}",
 		Short: "Unsubscribe a URL from TagMango",
 		Long: `Unsubscribe from TagMango and forget the subscriptions locally.
 
 TagMango deletes by hook URL: every subscription on that URL goes, whatever its event.
 Given IDs, each resolves to its URL, and the other subscriptions on that URL are named
 and removed too. A URL that is not tracked is still deleted on TagMango (it may have
-been registered with curl). A 404 from the API means it was already gone.`,
+been registered with curl). A 404 from the API means it was already gone.
+
+Only the subscriptions of the current profile on the current API (--base-url) are
+seen. With several URLs, one call is made per URL, paced under TagMango's rate limit;
+a rejected key or an API that cannot be reached stops the run, and the URLs not tried
+are named.`,
 		Example: `  $ tagmango-hooks delete --url https://example.com/hooks/tm
+  $ tagmango-hooks delete --url https://example.com/a --url https://example.com/b
   $ tagmango-hooks delete 3f9a1c2e
   $ tagmango-hooks delete --all --yes
   $ tagmango-hooks delete --temporary`,
@@ -70,7 +76,7 @@ been registered with curl). A 404 from the API means it was already gone.`,
 		RunE: func(c *cobra.Command, args []string) error {
 			opts.IDs = args
 			modes := 0
-			for _, set := range []bool{opts.URL != "", len(args) > 0, opts.All, opts.Temporary} {
+			for _, set := range []bool{len(opts.URLs) > 0, len(args) > 0, opts.All, opts.Temporary} {
 				if set {
 					modes++
 				}
@@ -88,13 +94,14 @@ been registered with curl). A 404 from the API means it was already gone.`,
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&opts.URL, "url", "", "the hook URL to unsubscribe")
+	fl.StringArrayVar(&opts.URLs, "url", nil, "a hook URL to unsubscribe (repeatable)")
 	fl.BoolVar(&opts.All, "all", false, "delete every tracked URL of the profile")
-	fl.BoolVar(&opts.Temporary, "temporary", false, "delete the temporary subscriptions left by an interrupted `listen --register`")
+	// No backticks here: pflag would show the quoted text as the flag's value name.
+	fl.BoolVar(&opts.Temporary, "temporary", false, "delete the temporary subscriptions left by an interrupted listen --register")
 	fl.BoolVarP(&opts.Yes, "yes", "y", false, "do not ask for confirmation")
 	fl.BoolVar(&opts.LocalOnly, "local-only", false, "forget locally without calling the API")
 	fl.BoolVar(&opts.DryRun, "dry-run", false, "print the requests instead of sending them")
-	fl.DurationVar(&opts.Timeout, "timeout", 30*time.Second, "time limit of each API call")
+	fl.DurationVar(&opts.Timeout, "timeout", 30*time.Second, "time limit of each API call, its retries included")
 	_ = cmd.RegisterFlagCompletionFunc("url", completeURLs(f))
 	return cmd
 }
@@ -110,16 +117,19 @@ func deleteRun(ctx context.Context, opts *DeleteOptions) error {
 	if err != nil {
 		return err
 	}
-	if opts.URL != "" {
-		if _, err := hookurl.Parse(opts.URL); err != nil {
-			return cmdutil.Invalidf("--url: %v", err)
+	for _, u := range opts.URLs {
+		if _, err := hookurl.Parse(u); err != nil {
+			return cmdutil.Invalidf("--url %s: %v", u, err)
 		}
 	}
 	settings, err := opts.Settings()
 	if err != nil {
 		return err
 	}
-	profile := settings.Profile
+	scope, err := cmdutil.Scope(settings)
+	if err != nil {
+		return err
+	}
 	st, err := opts.Store()
 	if err != nil {
 		return err
@@ -131,17 +141,17 @@ func deleteRun(ctx context.Context, opts *DeleteOptions) error {
 	if opts.ListenRunning == nil {
 		opts.ListenRunning = st.ListenRunning
 	}
-	targets, err := resolveTargets(opts, state, profile)
+	targets, err := resolveTargets(opts, state, scope)
 	if err != nil {
 		return err
 	}
 	now := opts.Now()
 	if len(targets) == 0 {
-		fmt.Fprintf(opts.IO.ErrOut, "nothing to delete: no %ssubscriptions tracked for profile %s\n", map[bool]string{true: "temporary "}[opts.Temporary], profile)
+		fmt.Fprintf(opts.IO.ErrOut, "nothing to delete: no %ssubscriptions tracked for %s\n", map[bool]string{true: "temporary "}[opts.Temporary], scope)
 		return cmdutil.PrintRecords(opts.IO, format, nil, now)
 	}
 	if opts.All && !opts.Yes && !opts.DryRun {
-		ok, err := opts.IO.Confirm(ctx, fmt.Sprintf("Delete %d URL(s) of profile %s on TagMango?", len(targets), profile))
+		ok, err := opts.IO.Confirm(ctx, fmt.Sprintf("Delete %d URL(s) of %s on TagMango?", len(targets), scope))
 		if err != nil {
 			return err
 		}
@@ -172,65 +182,80 @@ func deleteRun(ctx context.Context, opts *DeleteOptions) error {
 	}
 
 	removed := []store.Record{}
-	var failures []error
-targets:
-	for _, t := range targets {
+	bulk := cmdutil.NewBulk("deletion", len(targets))
+	deleted := 0
+	var notSent []string
+	for i, t := range targets {
 		if ctx.Err() != nil {
+			notSent = urlsOf(targets[i:])
 			break
 		}
 		if !opts.LocalOnly {
 			_, err := client.Delete(ctx, t.url)
-			switch {
-			case api.IsNotFound(err):
-				fmt.Fprintf(opts.IO.ErrOut, "✓ %s was already gone on TagMango\n", safetext.Escape(t.url))
-			case api.IsAuth(err):
-				failures = append(failures, fmt.Errorf("%s: %w", t.url, err))
-				break targets // every other call would be refused the same way
-			case err != nil:
-				failures = append(failures, fmt.Errorf("%s: %w", t.url, err))
+			if err != nil && ctx.Err() != nil {
+				if api.MayHaveActed(err) {
+					fmt.Fprintf(opts.IO.ErrOut, "interrupted while deleting %s: TagMango may have deleted it; its records are kept (delete it again to be sure)\n", safetext.Escape(t.url))
+				}
+				notSent = urlsOf(targets[i+1:])
+				break
+			}
+			if err != nil && !api.IsNotFound(err) {
+				if bulk.Fail(t.url, err) {
+					bulk.Stopped(urlsOf(targets[i+1:]))
+					break
+				}
 				continue
-			default:
+			}
+			if err != nil {
+				fmt.Fprintf(opts.IO.ErrOut, "✓ %s was already gone on TagMango\n", safetext.Escape(t.url))
+			} else {
 				fmt.Fprintf(opts.IO.ErrOut, "✓ deleted %s on TagMango\n", safetext.Escape(t.url))
 			}
 		}
 		var gone []store.Record
 		err := st.Update(func(s *store.State) error {
-			gone = s.Remove(func(r store.Record) bool { return r.Profile == profile && r.HookURL == t.url })
+			gone = s.Remove(func(r store.Record) bool { return scope.Has(r) && r.HookURL == t.url })
 			return nil
 		})
 		if err != nil {
 			return fmt.Errorf("deleted %s on TagMango but the local record could not be updated: %w", t.url, err)
 		}
 		if len(gone) == 0 && !opts.LocalOnly {
-			fmt.Fprintf(opts.IO.ErrOut, "  (%s was not tracked locally)\n", t.url)
+			fmt.Fprintf(opts.IO.ErrOut, "  (%s was not tracked locally)\n", safetext.Escape(t.url))
 		}
 		removed = append(removed, gone...)
+		deleted++
 	}
-	if err := cmdutil.PrintRecords(opts.IO, format, removed, now); err != nil {
-		return err
+	// No empty table: on a terminal it would be a header over nothing.
+	if len(removed) > 0 || format.IsStructured() {
+		if err := cmdutil.PrintRecords(opts.IO, format, removed, now); err != nil {
+			return err
+		}
 	}
 	if ctx.Err() != nil {
+		if len(notSent) > 0 {
+			fmt.Fprintf(opts.IO.ErrOut, "not sent: %s\n", strings.Join(notSent, ", "))
+		}
 		return cmdutil.ErrCancel
 	}
-	if len(failures) == 0 {
-		return nil
+	return bulk.Err(opts.IO.ErrOut, deleted, "done; the subscriptions on the others are still tracked")
+}
+
+func urlsOf(targets []target) []string {
+	out := make([]string, 0, len(targets))
+	for _, t := range targets {
+		out = append(out, t.url)
 	}
-	if len(failures) == 1 {
-		return failures[0]
-	}
-	for _, f := range failures {
-		fmt.Fprintf(opts.IO.ErrOut, "✗ %v\n", f)
-	}
-	return fmt.Errorf("%d of %d deletions failed; their subscriptions are still tracked", len(failures), len(targets))
+	return out
 }
 
 // resolveTargets turns the chosen mode into the URLs to delete, in order, each with
-// the tracked records that go with it.
-func resolveTargets(opts *DeleteOptions, state *store.State, profile string) ([]target, error) {
-	ofProfile := state.Select(func(r store.Record) bool { return r.Profile == profile })
+// the tracked records of the scope that go with it.
+func resolveTargets(opts *DeleteOptions, state *store.State, scope store.Scope) ([]target, error) {
+	ofScope := state.Select(scope.Has)
 	byURL := func(u string) []store.Record {
 		var out []store.Record
-		for _, r := range ofProfile {
+		for _, r := range ofScope {
 			if r.HookURL == u {
 				out = append(out, r)
 			}
@@ -239,30 +264,25 @@ func resolveTargets(opts *DeleteOptions, state *store.State, profile string) ([]
 	}
 	var urls []string
 	addURL := func(u string) {
-		for _, have := range urls {
-			if have == u {
-				return
-			}
+		if !slices.Contains(urls, u) {
+			urls = append(urls, u)
 		}
-		urls = append(urls, u)
 	}
 	switch {
-	case opts.URL != "":
-		addURL(opts.URL)
+	case len(opts.URLs) > 0:
+		for _, u := range opts.URLs {
+			addURL(u)
+		}
 	case len(opts.IDs) > 0:
 		for _, id := range opts.IDs {
 			var found *store.Record
-			for i := range ofProfile {
-				if ofProfile[i].ID == id {
-					found = &ofProfile[i]
+			for i := range ofScope {
+				if ofScope[i].ID == id {
+					found = &ofScope[i]
 				}
 			}
 			if found == nil {
-				hint := ""
-				if i := state.Find(id); i >= 0 {
-					hint = fmt.Sprintf(" (it belongs to profile %s: add --profile %s)", state.Subscriptions[i].Profile, state.Subscriptions[i].Profile)
-				}
-				return nil, cmdutil.Invalidf("no tracked subscription with id %q in profile %s%s; see `tagmango-hooks list`", id, profile, hint)
+				return nil, cmdutil.Invalidf("no tracked subscription with id %q for %s%s; see `tagmango-hooks list`", id, scope, elsewhere(state, id))
 			}
 			addURL(found.HookURL)
 			var others []string
@@ -276,18 +296,18 @@ func resolveTargets(opts *DeleteOptions, state *store.State, profile string) ([]
 			}
 		}
 	case opts.All:
-		for _, r := range ofProfile {
+		for _, r := range ofScope {
 			addURL(r.HookURL)
 		}
 	case opts.Temporary:
 		running := map[string]bool{}
-		for _, r := range ofProfile {
+		for _, r := range ofScope {
 			if !r.Temporary {
 				continue
 			}
 			base := r.PublicURL()
 			if _, checked := running[base]; !checked {
-				running[base] = opts.ListenRunning(profile, base)
+				running[base] = opts.ListenRunning(scope.Profile, base)
 				if running[base] {
 					fmt.Fprintf(opts.IO.ErrOut, "note: a listen is still running for %s; its temporary subscriptions are left alone\n", base)
 				}
@@ -302,6 +322,21 @@ func resolveTargets(opts *DeleteOptions, state *store.State, profile string) ([]
 		targets = append(targets, target{url: u, records: byURL(u)})
 	}
 	return targets, nil
+}
+
+// elsewhere says which profile and API hold the record id, when it is not the
+// current scope's: the usual reason for "no tracked subscription".
+func elsewhere(state *store.State, id string) string {
+	i := state.Find(id)
+	if i < 0 {
+		return ""
+	}
+	r := state.Subscriptions[i]
+	flags := "--profile " + r.Profile
+	if r.API() != config.DefaultBaseURL {
+		flags += " --base-url " + r.API()
+	}
+	return fmt.Sprintf(" (it belongs to %s: add %s)", store.Scope{Profile: r.Profile, BaseURL: r.API()}, flags)
 }
 
 func completeIDs(f *cmdutil.Factory) cobra.CompletionFunc {
@@ -333,7 +368,11 @@ func trackedCompletions(f *cmdutil.Factory, render func(store.Record) cobra.Comp
 	}
 	seen := map[string]bool{}
 	var out []cobra.Completion
-	for _, r := range state.Select(func(r store.Record) bool { return r.Profile == s.Profile }) {
+	scope, err := cmdutil.Scope(s)
+	if err != nil {
+		return nil
+	}
+	for _, r := range state.Select(scope.Has) {
 		c := render(r)
 		if !seen[c] {
 			seen[c] = true

@@ -2,9 +2,10 @@ package delete_test
 
 import (
 	"encoding/json"
-	"github.com/gofrs/flock"
 	"strings"
 	"testing"
+
+	"github.com/gofrs/flock"
 
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/cmdtest"
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/store"
@@ -229,7 +230,7 @@ func TestDeleteModesAreExclusive(t *testing.T) {
 func TestDeleteTemporary(t *testing.T) {
 	e, srv := seed(t)
 	err := store.New(e.StatePath).Update(func(s *store.State) error {
-		r := store.NewRecord("default", "course.completed.50", "https://tunnel.example.com/course.completed.50", store.Filters{}, e.Now)
+		r := store.Scope{Profile: "default", BaseURL: srv.URL}.NewRecord("course.completed.50", "https://tunnel.example.com/course.completed.50", store.Filters{}, e.Now)
 		r.Temporary = true
 		s.Upsert(r)
 		return nil
@@ -268,7 +269,7 @@ func TestDeleteTemporaryLeavesARunningListenAlone(t *testing.T) {
 	st := store.New(e.StatePath)
 	err := st.Update(func(s *store.State) error {
 		for _, base := range []string{"https://live.example.com", "https://dead.example.com"} {
-			r := store.NewRecord("default", "course.completed.50", base+"/course.completed.50", store.Filters{}, e.Now)
+			r := store.Scope{Profile: "default", BaseURL: srv.URL}.NewRecord("course.completed.50", base+"/course.completed.50", store.Filters{}, e.Now)
 			r.Temporary = true
 			s.Upsert(r)
 		}

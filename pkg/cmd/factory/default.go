@@ -41,11 +41,15 @@ func New(ios *iostreams.IOStreams) *cmdutil.Factory {
 		if err != nil {
 			return nil, err
 		}
+		base, err := cmdutil.BaseURL(s)
+		if err != nil {
+			return nil, err
+		}
 		if s.APIKey == "" {
 			return nil, cmdutil.NewAuthError(config.ErrNoAPIKey)
 		}
 		opts := api.Options{
-			BaseURL:   s.BaseURL,
+			BaseURL:   base,
 			APIKey:    s.APIKey,
 			UserAgent: "tagmango-hooks/" + f.AppVersion,
 			Timeout:   timeout,

@@ -34,10 +34,12 @@ func NewCmdList(f *cmdutil.Factory, runF func(*ListOptions) error) *cobra.Comman
 		Use:     "list",
 		Aliases: []string{"ls"},
 		Short:   "List the tracked subscriptions",
-		Long: `List the subscriptions registered with tagmango-hooks for the current profile.
+		Long: `List the subscriptions registered with tagmango-hooks for the current profile on
+the current API (--base-url). --all-profiles lists every record, with a BASE URL column.
 
 On a terminal times are relative; in a pipe rows are tab-separated with RFC 3339
-times. -o json prints an array of records ([] when there are none).`,
+times. -o json prints an array of records ([] when there are none); each record has
+its baseUrl.`,
 		Example: `  $ tagmango-hooks list
   $ tagmango-hooks list --event course.completed.50 -o json | jq -r '.[].hookUrl'
   $ tagmango-hooks ls --all-profiles`,
@@ -51,7 +53,7 @@ times. -o json prints an array of records ([] when there are none).`,
 	}
 	cmd.Flags().StringVar(&opts.Event, "event", "", "only subscriptions to this event")
 	cmd.Flags().StringVar(&opts.URL, "url", "", "only subscriptions on this hook URL")
-	cmd.Flags().BoolVar(&opts.AllProfiles, "all-profiles", false, "list the subscriptions of every profile")
+	cmd.Flags().BoolVar(&opts.AllProfiles, "all-profiles", false, "list the subscriptions of every profile and API, with their base URL")
 	_ = cmd.RegisterFlagCompletionFunc("event", cmdutil.CompleteEvents(f))
 	return cmd
 }
@@ -61,13 +63,15 @@ func listRun(opts *ListOptions) error {
 	if err != nil {
 		return err
 	}
-	profile := ""
+	var scope store.Scope
 	if !opts.AllProfiles {
 		s, err := opts.Settings()
 		if err != nil {
 			return err
 		}
-		profile = s.Profile
+		if scope, err = cmdutil.Scope(s); err != nil {
+			return err
+		}
 	}
 	st, err := opts.Store()
 	if err != nil {
@@ -77,18 +81,29 @@ func listRun(opts *ListOptions) error {
 	if err != nil {
 		return err
 	}
+	matches := func(r store.Record) bool {
+		return (opts.Event == "" || r.Event == opts.Event) && (opts.URL == "" || r.HookURL == opts.URL)
+	}
 	records := state.Select(func(r store.Record) bool {
-		return (opts.AllProfiles || r.Profile == profile) &&
-			(opts.Event == "" || r.Event == opts.Event) &&
-			(opts.URL == "" || r.HookURL == opts.URL)
+		return (opts.AllProfiles || scope.Has(r)) && matches(r)
 	})
 	if len(records) == 0 && !format.IsStructured() {
-		scope := "for profile " + profile
+		where := "for " + scope.String()
 		if opts.AllProfiles {
-			scope = "in any profile"
+			where = "in any profile"
 		}
-		fmt.Fprintf(opts.IO.ErrOut, "no subscriptions tracked %s; add one with `tagmango-hooks register --url URL --event EVENT`\n", scope)
+		fmt.Fprintf(opts.IO.ErrOut, "no subscriptions tracked %s; add one with `tagmango-hooks register --url URL --event EVENT`\n", where)
+		if !opts.AllProfiles {
+			// Records of this profile made on another API (the emulator, say) are not
+			// this API's, but the user may be looking for them.
+			if n := len(state.Select(func(r store.Record) bool { return r.Profile == scope.Profile && matches(r) })); n > 0 {
+				fmt.Fprintf(opts.IO.ErrOut, "(%d of profile %s on other APIs: see `tagmango-hooks list --all-profiles`)\n", n, scope.Profile)
+			}
+		}
 		return nil
+	}
+	if opts.AllProfiles {
+		return cmdutil.PrintRecordsWithBaseURL(opts.IO, format, records, opts.Now())
 	}
 	return cmdutil.PrintRecords(opts.IO, format, records, opts.Now())
 }

@@ -4,12 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"time"
-
-	"github.com/gofrs/flock"
 
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/api"
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/cmdutil"
@@ -31,13 +27,15 @@ const cleanupTimeout = 2 * time.Minute
 // temporary records whose lock nobody holds, and leaves alone those of a listen
 // still running.
 type temporarySubscriptions struct {
-	io      *iostreams.IOStreams
-	client  *api.Client
-	store   *store.Store
-	profile string
-	now     func() time.Time
-	lock    *flock.Flock
-	done    []store.Record
+	io     *iostreams.IOStreams
+	client *api.Client
+	store  *store.Store
+	// scope is the profile and API whose temporary records these are: a listen on the
+	// emulator neither sees nor cleans up production's.
+	scope store.Scope
+	now   func() time.Time
+	lock  *store.ListenLock
+	done  []store.Record
 }
 
 // startTemporary cleans up what a killed listen left, then registers
@@ -63,6 +61,10 @@ func startTemporary(ctx context.Context, opts *ListenOptions, catalog *events.Ca
 	if err != nil {
 		return nil, err
 	}
+	scope, err := cmdutil.Scope(settings)
+	if err != nil {
+		return nil, err
+	}
 	st, err := opts.Store()
 	if err != nil {
 		return nil, err
@@ -76,14 +78,14 @@ func startTemporary(ctx context.Context, opts *ListenOptions, catalog *events.Ca
 	if err != nil {
 		return nil, err
 	}
-	t := &temporarySubscriptions{io: opts.IO, client: client, store: st, profile: settings.Profile, now: opts.Now}
+	t := &temporarySubscriptions{io: opts.IO, client: client, store: st, scope: scope, now: opts.Now}
 
 	hookURLs := map[string]string{}
 	for _, ev := range opts.RegisterEvents {
 		hookURLs[ev] = base + "/" + ev
 	}
 	for _, r := range state.Subscriptions {
-		if r.Profile != t.profile || r.Temporary {
+		if !scope.Has(r) || r.Temporary {
 			continue
 		}
 		for _, h := range hookURLs {
@@ -93,15 +95,14 @@ func startTemporary(ctx context.Context, opts *ListenOptions, catalog *events.Ca
 		}
 	}
 
-	t.lock = flock.New(st.ListenLockPath(t.profile, base))
-	if err := os.MkdirAll(filepath.Dir(t.lock.Path()), 0o700); err != nil {
+	lock, ok, err := st.TryListenLock(scope.Profile, base)
+	if err != nil {
 		return nil, err
 	}
-	if ok, err := t.lock.TryLock(); err != nil {
-		return nil, fmt.Errorf("locking %s: %w", t.lock.Path(), err)
-	} else if !ok {
-		return nil, fmt.Errorf("another `listen --register` is running with --public-url %s for profile %q; stop it first, or use another public URL", base, t.profile)
+	if !ok {
+		return nil, fmt.Errorf("another `listen --register` is running with --public-url %s for profile %q; stop it first, or use another public URL", base, scope.Profile)
 	}
+	t.lock = lock
 
 	t.cleanLeftovers(ctx, state)
 
@@ -140,7 +141,7 @@ func checkFilters(opts *ListenOptions, catalog *events.Catalog) error {
 // no longer running. Failures are reported, not fatal.
 func (t *temporarySubscriptions) cleanLeftovers(ctx context.Context, state *store.State) {
 	errOut := t.io.ErrOut
-	temps := state.Select(func(r store.Record) bool { return r.Profile == t.profile && r.Temporary })
+	temps := state.Select(func(r store.Record) bool { return t.scope.Has(r) && r.Temporary })
 	alive := map[string]bool{}
 	var stale []store.Record
 	for _, r := range temps {
@@ -153,7 +154,7 @@ func (t *temporarySubscriptions) cleanLeftovers(ctx context.Context, state *stor
 		}
 	}
 	if n := len(temps) - len(stale); n > 0 {
-		fmt.Fprintf(errOut, "note: %d temporary %s belong to another listen that is still running; left alone\n", n, plural(n, "subscription", "subscriptions"))
+		fmt.Fprintf(errOut, "note: %d temporary %s to another listen that is still running; left alone\n", n, plural(n, "subscription belongs", "subscriptions belong"))
 	}
 	if len(stale) == 0 {
 		return
@@ -182,15 +183,15 @@ func (t *temporarySubscriptions) cleanLeftovers(ctx context.Context, state *stor
 
 // isRunning reports whether another listen holds the lock of base for this profile.
 func (t *temporarySubscriptions) isRunning(base string) bool {
-	if t.store.ListenLockPath(t.profile, base) == t.lock.Path() {
+	if t.store.ListenLockPath(t.scope.Profile, base) == t.lock.Path() {
 		return false // ours now: whoever held it before has gone
 	}
-	return t.store.ListenRunning(t.profile, base)
+	return t.store.ListenRunning(t.scope.Profile, base)
 }
 
 // register records, then subscribes, one event; a failed call leaves no record.
 func (t *temporarySubscriptions) register(ctx context.Context, event, hookURL string, f store.Filters) error {
-	rec := store.NewRecord(t.profile, event, hookURL, f, t.now())
+	rec := t.scope.NewRecord(event, hookURL, f, t.now())
 	rec.Temporary = true
 	if err := t.store.Update(func(s *store.State) error { s.Upsert(rec); return nil }); err != nil {
 		return err
@@ -209,7 +210,11 @@ func (t *temporarySubscriptions) register(ctx context.Context, event, hookURL st
 	}
 	if res.RemoteID != "" {
 		rec.RemoteID = res.RemoteID
-		_ = t.store.Update(func(s *store.State) error { s.Upsert(rec); return nil })
+		// The record is there already (made before the call), so the clean-up will
+		// find it; only TagMango's id for it is lost.
+		if err := t.store.Update(func(s *store.State) error { s.Upsert(rec); return nil }); err != nil {
+			fmt.Fprintf(t.io.ErrOut, "warning: TagMango's id %s for %s could not be recorded: %v\n", res.RemoteID, hookURL, err)
+		}
 	}
 	t.done = append(t.done, rec)
 	fmt.Fprintf(t.io.ErrOut, "✓ subscribed %s → %s (temporary)\n", event, safetext.Escape(hookURL))
@@ -236,10 +241,7 @@ func (t *temporarySubscriptions) stop(ctx context.Context) bool {
 }
 
 func (t *temporarySubscriptions) release() {
-	if t.lock != nil && t.lock.Locked() {
-		_ = t.lock.Unlock()
-		_ = os.Remove(t.lock.Path())
-	}
+	t.lock.Release()
 }
 
 // deleteAll deletes the subscriptions on each record's URL and forgets the records;
@@ -249,21 +251,35 @@ func (t *temporarySubscriptions) deleteAll(ctx context.Context, records []store.
 	// The deletions must happen even when ctx was cancelled by Ctrl-C.
 	dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
 	defer cancel()
-	var failed []store.Record
+	var (
+		failed []store.Record
+		stop   error
+	)
 	gone := map[string]bool{}
 	seen := map[string]bool{}
+	var untried []string
 	for _, r := range records {
 		if seen[r.HookURL] {
 			continue
 		}
 		seen[r.HookURL] = true
+		if stop != nil {
+			untried = append(untried, r.HookURL)
+			continue
+		}
 		_, err := t.client.Delete(dctx, r.HookURL)
 		switch {
 		case err == nil, api.IsNotFound(err):
 			gone[r.HookURL] = true
 		default:
 			fmt.Fprintf(t.io.ErrOut, "error: deleting %s: %v\n", r.HookURL, err)
+			if cmdutil.StopsBulk(err) {
+				stop = err
+			}
 		}
+	}
+	if len(untried) > 0 {
+		fmt.Fprintf(t.io.ErrOut, "not tried (%s): %s\n", cmdutil.StopReason(stop), strings.Join(untried, ", "))
 	}
 	for _, r := range records {
 		if !gone[r.HookURL] {
@@ -272,7 +288,7 @@ func (t *temporarySubscriptions) deleteAll(ctx context.Context, records []store.
 	}
 	if len(gone) > 0 {
 		err := t.store.Update(func(s *store.State) error {
-			s.Remove(func(r store.Record) bool { return r.Profile == t.profile && r.Temporary && gone[r.HookURL] })
+			s.Remove(func(r store.Record) bool { return t.scope.Has(r) && r.Temporary && gone[r.HookURL] })
 			return nil
 		})
 		if err != nil {

@@ -2,6 +2,7 @@ package listen_test
 
 import (
 	"encoding/json"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -85,8 +86,8 @@ func TestRegisterWhileListening(t *testing.T) {
 			}
 			for i, event := range []string{"course.completed.50", "course.completed.100"} {
 				r := recs[i]
-				want := store.NewRecord("default", event, publicURL+"/"+event, store.Filters{Course: "634fc35ddaf58580e2418c40"}, env.Now)
-				if r.ID != want.ID || r.Profile != "default" || r.Event != event || r.HookURL != want.HookURL ||
+				want := store.Scope{Profile: "default", BaseURL: apiSrv.URL}.NewRecord(event, publicURL+"/"+event, store.Filters{Course: "634fc35ddaf58580e2418c40"}, env.Now)
+				if r.ID != want.ID || r.Profile != "default" || r.BaseURL != apiSrv.URL || r.Event != event || r.HookURL != want.HookURL ||
 					r.FilterValues() != want.FilterValues() || !r.RegisteredAt.Equal(want.RegisteredAt) || !r.Temporary {
 					t.Errorf("record %d: %+v, want %+v (temporary)", i, r, want)
 				}
@@ -196,16 +197,20 @@ func TestRegisterCleansUpAfterAKilledListen(t *testing.T) {
 	apiSrv := cmdtest.NewAPIServer(t)
 	env.WithProfile(apiSrv.URL)
 	at := env.Now.Add(-time.Hour)
-	dead := store.NewRecord("default", "user.deleted", "https://dead.example.com/user.deleted", store.Filters{}, at)
+	here := store.Scope{Profile: "default", BaseURL: apiSrv.URL}
+	dead := here.NewRecord("user.deleted", "https://dead.example.com/user.deleted", store.Filters{}, at)
 	dead.Temporary = true
-	live := store.NewRecord("default", "user.deleted", "https://live.example.com/user.deleted", store.Filters{}, at)
+	live := here.NewRecord("user.deleted", "https://live.example.com/user.deleted", store.Filters{}, at)
 	live.Temporary = true
-	other := store.NewRecord("ci", "user.deleted", "https://other.example.com/user.deleted", store.Filters{}, at)
+	other := store.Scope{Profile: "ci", BaseURL: apiSrv.URL}.NewRecord("user.deleted", "https://other.example.com/user.deleted", store.Filters{}, at)
 	other.Temporary = true
-	kept := store.NewRecord("default", "user.deleted", "https://prod.example.com/hooks", store.Filters{}, at)
+	// The same profile's temporary record on another API is that API's to clean up.
+	production := store.NewRecord("default", "user.deleted", "https://dead.example.com/user.deleted", store.Filters{}, at)
+	production.Temporary = true
+	kept := here.NewRecord("user.deleted", "https://prod.example.com/hooks", store.Filters{}, at)
 	st := store.New(env.StatePath)
 	if err := st.Update(func(s *store.State) error {
-		for _, r := range []store.Record{dead, live, other, kept} {
+		for _, r := range []store.Record{dead, live, other, production, kept} {
 			s.Upsert(r)
 		}
 		return nil
@@ -230,7 +235,7 @@ func TestRegisterCleansUpAfterAKilledListen(t *testing.T) {
 	}
 	res := s.stop(t, env)
 	for _, w := range []string{
-		"note: 1 temporary subscription belong to another listen that is still running; left alone\n",
+		"note: 1 temporary subscription belongs to another listen that is still running; left alone\n",
 		"Deleted 1 temporary subscription left by a listen that did not end cleanly:\n  user.deleted → https://dead.example.com/user.deleted\n",
 	} {
 		if !strings.Contains(res.Stderr, w) {
@@ -239,9 +244,9 @@ func TestRegisterCleansUpAfterAKilledListen(t *testing.T) {
 	}
 	var left []string
 	for _, r := range readState(t, env) {
-		left = append(left, r.Profile+" "+r.HookURL)
+		left = append(left, r.Profile+" "+r.HookURL+" "+strings.TrimPrefix(r.BaseURL, apiSrv.URL))
 	}
-	if !slices.Equal(left, []string{"default https://live.example.com/user.deleted", "ci https://other.example.com/user.deleted", "default https://prod.example.com/hooks"}) {
+	if !slices.Equal(left, []string{"default https://live.example.com/user.deleted ", "ci https://other.example.com/user.deleted ", "default https://dead.example.com/user.deleted https://api-prod-new.tagmango.com", "default https://prod.example.com/hooks "}) {
 		t.Errorf("state: %v", left)
 	}
 	if _, err := os.Stat(filepath.Join(filepath.Dir(env.StatePath), filepath.Base(store.New(env.StatePath).ListenLockPath("default", publicURL)))); !os.IsNotExist(err) {
@@ -261,7 +266,7 @@ func TestRegisterRefusals(t *testing.T) {
 		env := cmdtest.New(t)
 		apiSrv := cmdtest.NewAPIServer(t)
 		env.WithProfile(apiSrv.URL)
-		perm := store.NewRecord("default", "course.completed.50", publicURL+"/course.completed.50", store.Filters{}, env.Now)
+		perm := store.Scope{Profile: "default", BaseURL: apiSrv.URL}.NewRecord("course.completed.50", publicURL+"/course.completed.50", store.Filters{}, env.Now)
 		if err := store.New(env.StatePath).Update(func(s *store.State) error { s.Upsert(perm); return nil }); err != nil {
 			t.Fatal(err)
 		}
@@ -285,4 +290,62 @@ func TestRegisterRefusals(t *testing.T) {
 			t.Errorf("exit %d\n%s", res.Code, res.Stderr)
 		}
 	})
+}
+
+func TestRegisterReportsARemoteIDItCouldNotRecord(t *testing.T) {
+	env := cmdtest.New(t)
+	apiSrv := cmdtest.NewAPIServer(t)
+	env.WithProfile(apiSrv.URL)
+	apiSrv.Handle(func(c cmdtest.Call) (cmdtest.Response, bool) {
+		if c.Method != http.MethodPost {
+			return cmdtest.Response{}, false
+		}
+		// The store breaks while TagMango registers: the record made before the call
+		// is there, but TagMango's id for it cannot be added.
+		if err := os.WriteFile(env.StatePath, []byte("{"), 0o600); err != nil {
+			t.Error(err)
+		}
+		return cmdtest.Response{Status: 200, Body: `{"success":true,"result":{"_id":"6650aa00bb11cc22dd33ee44"}}`}, true
+	})
+	res := env.Run("listen", "--port", "0", "--timeout", "50ms", "--register", "--public-url", publicURL, "--event", "user.deleted")
+	want := "warning: TagMango's id 6650aa00bb11cc22dd33ee44 for https://abc.trycloudflare.com/user.deleted could not be recorded: the state file " + env.StatePath + " is corrupt"
+	if !strings.Contains(res.Stderr, want) {
+		t.Errorf("exit %d; stderr lacks %q:\n%s", res.Code, want, res.Stderr)
+	}
+}
+
+func TestCleanupStopsWhenTheAPICannotBeReached(t *testing.T) {
+	env := cmdtest.New(t)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := "http://" + l.Addr().String()
+	l.Close()
+	env.WithProfile(closed)
+	here := store.Scope{Profile: "default", BaseURL: closed}
+	if err := store.New(env.StatePath).Update(func(s *store.State) error {
+		for _, u := range []string{"https://dead1.example.com", "https://dead2.example.com", "https://dead3.example.com"} {
+			r := here.NewRecord("user.deleted", u+"/user.deleted", store.Filters{}, env.Now.Add(-time.Hour))
+			r.Temporary = true
+			s.Upsert(r)
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	res := env.Run("listen", "--port", "0", "--register", "--public-url", publicURL, "--event", "user.deleted")
+	if res.Code != 1 {
+		t.Errorf("exit %d", res.Code)
+	}
+	if want := "not tried (TagMango cannot be reached): https://dead2.example.com/user.deleted, https://dead3.example.com/user.deleted\n"; !strings.Contains(res.Stderr, want) {
+		t.Errorf("stderr lacks %q:\n%s", want, res.Stderr)
+	}
+	// The retries of the first clean-up call, then of the registration: not of every URL.
+	if n := len(env.Sleeps()); n != 4 {
+		t.Errorf("%d waits: %v", n, env.Sleeps())
+	}
+	if recs := readState(t, env); len(recs) != 3 {
+		t.Errorf("records %+v: what was not deleted stays", recs)
+	}
 }

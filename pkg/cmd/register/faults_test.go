@@ -25,11 +25,31 @@ func TestAPIFaults(t *testing.T) {
 		calls    int32
 	}{
 		{
-			name: "non-JSON 2xx is success",
+			name: "non-JSON 2xx is not TagMango's answer",
 			handler: func(*atomic.Int32) http.HandlerFunc {
 				return func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok")) }
 			},
-			code: 0, recorded: true, calls: 1,
+			code: 1, want: "(not TagMango's JSON): is --base-url right?", calls: 1,
+		},
+		{
+			name: "a web server's welcome page",
+			handler: func(*atomic.Int32) http.HandlerFunc {
+				return func(w http.ResponseWriter, _ *http.Request) {
+					w.Header().Set("Content-Type", "text/html")
+					_, _ = w.Write([]byte("<!DOCTYPE html><html><head><title>Welcome to nginx!</title></head><body><h1>Welcome to nginx!</h1><p>If you see this page, the nginx web server is successfully installed.</p></body></html>"))
+				}
+			},
+			code: 1, want: "is --base-url right? It answered 200 OK: Welcome to nginx!", calls: 1,
+		},
+		{
+			name: "a 200 whose body breaks off",
+			handler: func(*atomic.Int32) http.HandlerFunc {
+				return func(w http.ResponseWriter, _ *http.Request) {
+					w.Header().Set("Content-Length", "100")
+					_, _ = w.Write([]byte(`{"success":true`))
+				}
+			},
+			code: 1, want: "TagMango answered 200 OK but the answer broke off", calls: 1,
 		},
 		{
 			name: "2xx with success:false",

@@ -85,7 +85,7 @@ is refused: TagMango would ignore it and deliver every entity's events.`,
 	fl.StringVar(&opts.Filters.Page, "page", "", "page ID filter (accepted by the API, documented for no event)")
 	fl.BoolVar(&opts.Force, "force", false, "send even when already registered, unknown or with a mismatched filter")
 	fl.BoolVar(&opts.DryRun, "dry-run", false, "print the requests instead of sending them")
-	fl.DurationVar(&opts.Timeout, "timeout", 30*time.Second, "time limit of each API call")
+	fl.DurationVar(&opts.Timeout, "timeout", 30*time.Second, "time limit of each API call, its retries included")
 	_ = cmd.RegisterFlagCompletionFunc("event", cmdutil.CompleteEvents(f))
 	return cmd
 }
@@ -166,6 +166,10 @@ func registerRun(ctx context.Context, opts *RegisterOptions) error {
 	if err != nil {
 		return err
 	}
+	scope, err := cmdutil.Scope(settings)
+	if err != nil {
+		return err
+	}
 	st, err := opts.Store()
 	if err != nil {
 		return err
@@ -182,8 +186,10 @@ func registerRun(ctx context.Context, opts *RegisterOptions) error {
 		pending []store.Record
 	)
 	for _, name := range eventNames {
-		rec := store.NewRecord(settings.Profile, name, opts.URL, opts.Filters, now)
-		if i := state.Find(rec.ID); i >= 0 && !opts.Force {
+		rec := scope.NewRecord(name, opts.URL, opts.Filters, now)
+		// Only a record of this profile on this API counts: one made against the
+		// emulator says nothing about production.
+		if i := state.Find(rec.ID); i >= 0 && scope.Has(state.Subscriptions[i]) && !opts.Force {
 			existing := state.Subscriptions[i]
 			fmt.Fprintf(opts.IO.ErrOut, "✓ already registered: %s %s → %s (use --force to send it again)\n", existing.ID, existing.Event, safetext.Escape(existing.HookURL))
 			result = append(result, existing)
@@ -209,16 +215,23 @@ func registerRun(ctx context.Context, opts *RegisterOptions) error {
 		return nil
 	}
 
-	var failures []error
-	for _, rec := range pending {
+	bulk := cmdutil.NewBulk("registration", len(pending))
+	accepted := 0
+	for i, rec := range pending {
 		if ctx.Err() != nil {
-			break
+			return interrupted(opts, format, result, now, pending[i:])
 		}
 		res, err := client.Register(ctx, requestFor(rec))
+		if err != nil && ctx.Err() != nil {
+			if api.MayHaveActed(err) {
+				fmt.Fprintf(opts.IO.ErrOut, "interrupted while registering %s → %s: TagMango may have registered it, but it is not recorded; run the same register again to be sure (or delete --url %s)\n", rec.Event, rec.HookURL, rec.HookURL)
+			}
+			return interrupted(opts, format, result, now, pending[i+1:])
+		}
 		if err != nil {
-			failures = append(failures, fmt.Errorf("%s: %w", rec.Event, err))
-			if api.IsAuth(err) {
-				break // every other call would be refused the same way
+			if bulk.Fail(rec.Event, err) {
+				bulk.Stopped(eventNamesOf(pending[i+1:]))
+				break
 			}
 			continue
 		}
@@ -228,40 +241,36 @@ func registerRun(ctx context.Context, opts *RegisterOptions) error {
 		}
 		fmt.Fprintf(opts.IO.ErrOut, "✓ registered %s %s → %s\n", rec.ID, rec.Event, safetext.Escape(rec.HookURL))
 		result = append(result, rec)
+		accepted++
 	}
-	if err := ctx.Err(); err != nil {
-		_ = cmdutil.PrintRecords(opts.IO, format, result, now)
-		return cmdutil.ErrCancel
-	}
-	if len(failures) == 0 {
-		return cmdutil.PrintRecords(opts.IO, format, result, now)
-	}
-	if len(result) > 0 {
+	if bulk.Failed() == 0 || len(result) > 0 {
 		if err := cmdutil.PrintRecords(opts.IO, format, result, now); err != nil {
 			return err
 		}
 	}
-	if len(failures) == 1 && len(pending) == 1 {
-		return failures[0]
-	}
-	for _, f := range failures {
-		fmt.Fprintf(opts.IO.ErrOut, "✗ %v\n", f)
-	}
-	accepted := len(pending) - len(failures)
-	err = fmt.Errorf("%d of %d registrations failed; %d accepted and recorded", len(failures), len(pending), accepted)
-	if allAuth(failures) {
-		return cmdutil.NewAuthError(err)
-	}
-	return err
+	return bulk.Err(opts.IO.ErrOut, accepted, "accepted and recorded")
 }
 
-func allAuth(errs []error) bool {
-	for _, e := range errs {
-		if !api.IsAuth(e) {
-			return false
+// interrupted ends a run stopped by Ctrl-C: it prints what was done (no empty table)
+// and names the events that were not sent.
+func interrupted(opts *RegisterOptions, format output.Format, result []store.Record, now time.Time, untried []store.Record) error {
+	if len(result) > 0 || format.IsStructured() {
+		if err := cmdutil.PrintRecords(opts.IO, format, result, now); err != nil {
+			return err
 		}
 	}
-	return true
+	if len(untried) > 0 {
+		fmt.Fprintf(opts.IO.ErrOut, "not sent: %s\n", strings.Join(eventNamesOf(untried), ", "))
+	}
+	return cmdutil.ErrCancel
+}
+
+func eventNamesOf(records []store.Record) []string {
+	out := make([]string, 0, len(records))
+	for _, r := range records {
+		out = append(out, r.Event)
+	}
+	return out
 }
 
 func dedupe(names []string) []string {
