@@ -151,7 +151,11 @@ func deleteRun(ctx context.Context, opts *DeleteOptions) error {
 		return cmdutil.PrintRecords(opts.IO, format, nil, now)
 	}
 	if opts.All && !opts.Yes && !opts.DryRun {
-		ok, err := opts.IO.Confirm(ctx, fmt.Sprintf("Delete %d URL(s) of %s on TagMango?", len(targets), scope))
+		where := scope.String()
+		if scope.IsProduction() {
+			where += " on TagMango"
+		}
+		ok, err := opts.IO.Confirm(ctx, fmt.Sprintf("Delete %d URL(s) of %s?", len(targets), where))
 		if err != nil {
 			return err
 		}

@@ -45,7 +45,7 @@ func TestListEscapesStoredURLs(t *testing.T) {
 	e := cmdtest.New(t)
 	e.WithProfile("http://127.0.0.1:1")
 	bad := "https://example.com/\u202egnp.exe\x7f"
-	rec := store.NewRecord("default", "course.completed.50", bad, store.Filters{}, e.Now)
+	rec := store.Scope{Profile: "default", BaseURL: "http://127.0.0.1:1"}.NewRecord("course.completed.50", bad, store.Filters{}, e.Now)
 	if err := store.New(e.StatePath).Update(func(s *store.State) error { s.Upsert(rec); return nil }); err != nil {
 		t.Fatal(err)
 	}
