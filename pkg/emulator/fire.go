@@ -288,7 +288,7 @@ func (s *Server) payloads(e *events.Event, key, id string, n int, overrides map[
 // setEntityID puts the fired entity's id into the payload's id field for it (courseId,
 // webinarId), at the top level or in each item of a list such as webinar.created.*'s
 // callList, so that receivers see consistent data.
-func setEntityID(p *sample.Payload, e *events.Event, key, id string) error {
+func setEntityID(p *sample.Document, e *events.Event, key, id string) error {
 	field := key + "Id"
 	for _, f := range e.Fields {
 		if f.Name == field {

@@ -41,7 +41,7 @@ type Generator struct {
 	host      string
 	mangoes   string
 	reminder  time.Duration // which reminder webinar.reminder.all sends
-	examples  map[*events.Event]*Payload
+	examples  map[*events.Event]*Document
 }
 
 type entity struct{ id, title string }
@@ -77,7 +77,7 @@ func NewGenerator(seed uint64) *Generator {
 		seenEmail: map[string]bool{},
 		seenPhone: map[string]bool{},
 		seenName:  map[string]bool{},
-		examples:  map[*events.Event]*Payload{},
+		examples:  map[*events.Event]*Document{},
 	}
 	if seed == 0 {
 		var seed [16]byte
@@ -100,10 +100,10 @@ func (g *Generator) SetNow(t time.Time) { g.now = t.UTC() }
 // number or string), ISO timestamps in the event's own precision, 24-hex object ids,
 // callList of several sessions for recurring webinars, entity titles/ids stable within
 // one Generator (one course, one webinar).
-func (g *Generator) Fake(e *events.Event) *Payload {
+func (g *Generator) Fake(e *events.Event) *Document {
 	ex := g.example(e)
 	fc := &fakeCtx{g: g, e: e, who: g.newPerson(), ex: ex}
-	p := NewPayload()
+	p := NewDocument()
 	for _, f := range e.Fields {
 		if isPseudoField(f.Name) {
 			continue // "<custom field keys>": creator-defined, none by default
@@ -121,13 +121,13 @@ func (g *Generator) Fake(e *events.Event) *Payload {
 }
 
 // example is the event's parsed example, read only, parsed once per Generator.
-func (g *Generator) example(e *events.Event) *Payload {
+func (g *Generator) example(e *events.Event) *Document {
 	if ex, ok := g.examples[e]; ok {
 		return ex
 	}
 	ex, _ := Example(e)
 	if ex == nil {
-		ex = NewPayload()
+		ex = NewDocument()
 	}
 	g.examples[e] = ex
 	return ex
@@ -140,7 +140,7 @@ type fakeCtx struct {
 	g   *Generator
 	e   *events.Event
 	who person
-	ex  *Payload
+	ex  *Document
 
 	order *orderValues
 }
@@ -275,7 +275,7 @@ func (c *fakeCtx) typedValue(f events.Field, v any) (any, bool) {
 		_, ok := v.([]any)
 		return v, ok
 	case "object":
-		_, ok := v.(*Payload)
+		_, ok := v.(*Document)
 		return v, ok
 	}
 	return v, true
@@ -337,16 +337,16 @@ func (c *fakeCtx) orderValues() *orderValues {
 // recurring one, each item shaped as the catalog's item fields.
 func (c *fakeCtx) callList(f events.Field, exv any) any {
 	w := c.g.theWebinar(c.e.Type)
-	var exItem *Payload
+	var exItem *Document
 	if arr, ok := exv.([]any); ok && len(arr) > 0 {
-		exItem, _ = arr[0].(*Payload)
+		exItem, _ = arr[0].(*Document)
 	}
 	if exItem == nil {
-		exItem = NewPayload()
+		exItem = NewDocument()
 	}
 	out := make([]any, 0, len(w.sessions))
 	for _, s := range w.sessions {
-		item := NewPayload()
+		item := NewDocument()
 		for _, it := range f.Items {
 			exv, _ := exItem.lookup(it.Name)
 			exs, _ := exv.(string)

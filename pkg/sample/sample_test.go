@@ -30,7 +30,7 @@ func event(t testing.TB, c *events.Catalog, name string) *events.Event {
 	return e
 }
 
-func marshal(t testing.TB, p *sample.Payload) []byte {
+func marshal(t testing.TB, p *sample.Document) []byte {
 	t.Helper()
 	b, err := p.MarshalJSON()
 	if err != nil {
@@ -315,7 +315,7 @@ func TestSet(t *testing.T) {
 			if !ok {
 				t.Fatalf("%s not set", tc.path)
 			}
-			probe := sample.NewPayload()
+			probe := sample.NewDocument()
 			sample.Override(probe, map[string]any{"v": v})
 			if got := string(marshal(t, probe)); got != `{"v":`+tc.want+`}` {
 				t.Errorf("%s = %s, want %s", tc.path, got, tc.want)
@@ -350,7 +350,7 @@ func TestOverride(t *testing.T) {
 }
 
 func TestMarshalEscaping(t *testing.T) {
-	p := sample.NewPayload()
+	p := sample.NewDocument()
 	sample.Override(p, map[string]any{"s": "a\"b\\c\n\x01<é>\u2028"})
 	got := string(marshal(t, p))
 	want := `{"s":"a\"b\\c\n\u0001<é>\u2028"}`

@@ -40,7 +40,7 @@ func (e *UnknownFieldError) Error() string {
 // string (`name="null"`) gets its content. A field the catalog does not type but the
 // payload has keeps its JSON kind. The creator-defined keys of order.recurring.created
 // are accepted as strings without force.
-func Set(p *Payload, e *events.Event, assignment string, force bool) error {
+func Set(p *Document, e *events.Event, assignment string, force bool) error {
 	path, value, ok := strings.Cut(assignment, "=")
 	path = strings.TrimSpace(path)
 	if !ok || path == "" {
@@ -64,7 +64,7 @@ func Set(p *Payload, e *events.Event, assignment string, force bool) error {
 	for i, seg := range segs {
 		last := i == len(segs)-1
 		switch c := container.(type) {
-		case *Payload:
+		case *Document:
 			f := findField(fields, seg)
 			name := joinPath(where, seg)
 			cur, exists := c.lookup(seg)
@@ -231,7 +231,7 @@ func finite(v any) error {
 				return err
 			}
 		}
-	case *Payload:
+	case *Document:
 		for _, k := range x.keys {
 			if err := finite(x.vals[k]); err != nil {
 				return err
@@ -258,14 +258,14 @@ func convertLike(cur any, value string) (any, error) {
 		return convert("boolean", value)
 	case []any:
 		return convert("array", value)
-	case *Payload, map[string]any:
+	case *Document, map[string]any:
 		return convert("object", value)
 	}
 	return convert("any", value)
 }
 
 // suggestField names the documented (or present) field closest to name.
-func suggestField(fields []events.Field, p *Payload, name, where string) string {
+func suggestField(fields []events.Field, p *Document, name, where string) string {
 	var names []string
 	for _, f := range fields {
 		if !isPseudoField(f.Name) {

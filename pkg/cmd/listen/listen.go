@@ -1,5 +1,5 @@
 // Package listen implements `listen`, the receiver for debugging TagMango deliveries.
-// The engine and its renderers live in pkg/listen; this package parses flags, wires
+// The engine and its renderers live in pkg/receiver; this package parses flags, wires
 // them, and manages the temporary subscriptions of --register.
 package listen
 
@@ -24,8 +24,8 @@ import (
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/config"
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/events"
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/iostreams"
-	"github.com/tagmango-hooks/tagmango-hooks/pkg/listen"
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/output"
+	"github.com/tagmango-hooks/tagmango-hooks/pkg/receiver"
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/store"
 )
 
@@ -70,9 +70,9 @@ type ListenOptions struct {
 	// MaxBodyBytes is --max-body in bytes.
 	MaxBodyBytes int64
 	// Header is --require-header, nil when not given.
-	Header *listen.HeaderCheck
+	Header *receiver.HeaderCheck
 	// Routes are the --forward-to values.
-	Routes []listen.Route
+	Routes []receiver.Route
 }
 
 // NewCmdListen builds `listen`.
@@ -158,20 +158,20 @@ clean-up.`,
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&opts.Host, "host", listen.DefaultHost, "address to listen on (0.0.0.0 exposes listen to your network)")
-	fl.IntVar(&opts.Port, "port", listen.DefaultPort, "port to listen on (0 picks a free port)")
-	fl.StringVar(&opts.Path, "path", listen.DefaultPath, "accept deliveries on this path and below")
+	fl.StringVar(&opts.Host, "host", receiver.DefaultHost, "address to listen on (0.0.0.0 exposes listen to your network)")
+	fl.IntVar(&opts.Port, "port", receiver.DefaultPort, "port to listen on (0 picks a free port)")
+	fl.StringVar(&opts.Path, "path", receiver.DefaultPath, "accept deliveries on this path and below")
 	fl.BoolVar(&opts.JSON, "json", false, "print one JSON object per delivery (for jq)")
 	fl.StringSliceVar(&opts.Events, "events", nil, "show and count only these events or families (comma-separated)")
 	fl.IntVar(&opts.Count, "count", 0, "exit after this many (matching) deliveries")
 	fl.DurationVar(&opts.Timeout, "timeout", 0, "stop after this long (with --count: exit 3 if fewer came)")
 	fl.StringArrayVar(&opts.ForwardTo, "forward-to", nil, "relay deliveries to URL, or EVENT=URL for one event or family (repeatable)")
-	fl.DurationVar(&opts.ForwardTimeout, "forward-timeout", listen.DefaultForwardTimeout, "how long your handler may take before the sender gets 504")
+	fl.DurationVar(&opts.ForwardTimeout, "forward-timeout", receiver.DefaultForwardTimeout, "how long your handler may take before the sender gets 504")
 	fl.StringVar(&opts.Save, "save", "", "append the JSON line of every delivery to `FILE`; 2xx only once written")
 	fl.BoolVar(&opts.SaveFsync, "save-fsync", false, "with --save: sync the file to disk before answering (slower)")
 	fl.IntVar(&opts.Status, "status", http.StatusOK, "status to answer deliveries with (to watch retries)")
 	fl.StringVar(&opts.MaxBody, "max-body", "1MiB", "largest body accepted (bytes, or 512KiB, 1MiB…; at most 64MiB); larger get 413")
-	fl.IntVar(&opts.MaxConnections, "max-connections", listen.DefaultMaxConnections, "most connections served at once; more wait until one closes")
+	fl.IntVar(&opts.MaxConnections, "max-connections", receiver.DefaultMaxConnections, "most connections served at once; more wait until one closes")
 	fl.StringVar(&opts.RequireHeader, "require-header", "", "answer 401 to deliveries without this header: NAME=VALUE")
 	fl.BoolVar(&opts.Register, "register", false, "subscribe --public-url/<event> for each --event while listening")
 	fl.StringVar(&opts.PublicURL, "public-url", "", "the public URL that reaches this listener (a tunnel), for --register")
@@ -200,7 +200,7 @@ func validateFlags(c *cobra.Command, opts *ListenOptions) error {
 	if opts.Port < 0 || opts.Port > 65535 {
 		return cmdutil.FlagErrorf("invalid --port %d: use 0 to 65535", opts.Port)
 	}
-	path, err := listen.CleanPath(opts.Path)
+	path, err := receiver.CleanPath(opts.Path)
 	if err != nil {
 		return cmdutil.FlagErrorf("--path: %v", err)
 	}
@@ -220,11 +220,11 @@ func validateFlags(c *cobra.Command, opts *ListenOptions) error {
 	if opts.SaveFsync && opts.Save == "" {
 		return cmdutil.FlagErrorf("--save-fsync goes with --save FILE")
 	}
-	if opts.MaxBodyBytes, err = listen.ParseSize(opts.MaxBody); err != nil {
+	if opts.MaxBodyBytes, err = receiver.ParseSize(opts.MaxBody); err != nil {
 		return cmdutil.FlagErrorf("--max-body: %v", err)
 	}
-	if opts.MaxBodyBytes > listen.MaxBodyLimit {
-		return cmdutil.FlagErrorf("--max-body %s: at most %s (TagMango's deliveries are a few KiB)", opts.MaxBody, listen.FormatSize(listen.MaxBodyLimit))
+	if opts.MaxBodyBytes > receiver.MaxBodyLimit {
+		return cmdutil.FlagErrorf("--max-body %s: at most %s (TagMango's deliveries are a few KiB)", opts.MaxBody, receiver.FormatSize(receiver.MaxBodyLimit))
 	}
 	if opts.MaxConnections < 1 {
 		return cmdutil.FlagErrorf("invalid --max-connections %d: use a positive number", opts.MaxConnections)
@@ -279,7 +279,7 @@ func validateFlags(c *cobra.Command, opts *ListenOptions) error {
 }
 
 // parseHeader reads NAME=VALUE.
-func parseHeader(s string) (*listen.HeaderCheck, error) {
+func parseHeader(s string) (*receiver.HeaderCheck, error) {
 	name, value, ok := strings.Cut(s, "=")
 	name = strings.TrimSpace(name)
 	if !ok || name == "" || value == "" {
@@ -290,24 +290,24 @@ func parseHeader(s string) (*listen.HeaderCheck, error) {
 			return nil, fmt.Errorf("%q is not a valid header name", name)
 		}
 	}
-	return &listen.HeaderCheck{Name: http.CanonicalHeaderKey(name), Value: value}, nil
+	return &receiver.HeaderCheck{Name: http.CanonicalHeaderKey(name), Value: value}, nil
 }
 
 // parseRoute reads URL or EVENT=URL.
-func parseRoute(s string) (listen.Route, error) {
+func parseRoute(s string) (receiver.Route, error) {
 	if u, err := forwardURL(s); err == nil {
-		return listen.Route{URL: u}, nil
+		return receiver.Route{URL: u}, nil
 	}
 	event, target, ok := strings.Cut(s, "=")
 	if !ok || strings.TrimSpace(event) == "" {
 		_, err := forwardURL(s)
-		return listen.Route{}, err
+		return receiver.Route{}, err
 	}
 	u, err := forwardURL(target)
 	if err != nil {
-		return listen.Route{}, err
+		return receiver.Route{}, err
 	}
-	return listen.Route{Event: strings.TrimSpace(event), URL: u}, nil
+	return receiver.Route{Event: strings.TrimSpace(event), URL: u}, nil
 }
 
 func forwardURL(s string) (string, error) {
@@ -420,20 +420,20 @@ func listenRun(ctx context.Context, opts *ListenOptions) error {
 		return err
 	}
 
-	var renderer listen.Renderer
+	var renderer receiver.Renderer
 	if opts.JSON {
-		renderer = listen.NewJSONLines(opts.IO.Out, opts.IO.ErrOut)
+		renderer = receiver.NewJSONLines(opts.IO.Out, opts.IO.ErrOut)
 	} else {
-		renderer = listen.NewPretty(listen.PrettyOptions{
+		renderer = receiver.NewPretty(receiver.PrettyOptions{
 			Out: opts.IO.Out, ErrOut: opts.IO.ErrOut, Color: opts.IO.ColorEnabled(), Verbose: opts.Verbose, Location: opts.Location,
 		})
 	}
 	var (
-		saver   listen.Saver
+		saver   receiver.Saver
 		seqBase int64
 	)
 	if opts.Save != "" {
-		f, warning, err := listen.OpenSave(opts.Save, opts.SaveFsync)
+		f, warning, err := receiver.OpenSave(opts.Save, opts.SaveFsync)
 		if err != nil {
 			return fmt.Errorf("--save: %w", err)
 		}
@@ -447,7 +447,7 @@ func listenRun(ctx context.Context, opts *ListenOptions) error {
 	if opts.Verbose {
 		forwardBody = 64 << 10
 	}
-	eng, err := listen.New(listen.Config{
+	eng, err := receiver.New(receiver.Config{
 		Host:             opts.Host,
 		Port:             opts.Port,
 		Path:             opts.Path,
@@ -469,7 +469,7 @@ func listenRun(ctx context.Context, opts *ListenOptions) error {
 		return err
 	}
 	if err := eng.Listen(ctx); err != nil {
-		if loop := (*listen.LoopError)(nil); errors.As(err, &loop) {
+		if loop := (*receiver.LoopError)(nil); errors.As(err, &loop) {
 			return cmdutil.Invalidf("%v", loop)
 		}
 		return err
@@ -504,7 +504,7 @@ func listenRun(ctx context.Context, opts *ListenOptions) error {
 		cleanupFailed = !subs.stop(ctx)
 	}
 	if summary != nil {
-		_ = listen.WriteSummary(opts.IO.ErrOut, summary)
+		_ = receiver.WriteSummary(opts.IO.ErrOut, summary)
 	}
 	switch {
 	case runErr != nil && ctx.Err() != nil && !errors.Is(runErr, syscall.EPIPE):

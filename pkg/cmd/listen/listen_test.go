@@ -26,7 +26,7 @@ import (
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/cmdtest"
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/cmdutil"
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/iostreams"
-	"github.com/tagmango-hooks/tagmango-hooks/pkg/listen"
+	"github.com/tagmango-hooks/tagmango-hooks/pkg/receiver"
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/store"
 )
 
@@ -79,10 +79,10 @@ func TestParseFlags(t *testing.T) {
 		{name: "-o json is --json", args: []string{"-o", "json"}, check: func(o *listencmd.ListenOptions) bool { return o.JSON }},
 		{name: "-v shows headers", args: []string{"-v", "--json"}, check: func(o *listencmd.ListenOptions) bool { return o.Verbose && o.JSON }},
 		{name: "require-header", args: []string{"--require-header", "x-webhook-secret=a=b"}, check: func(o *listencmd.ListenOptions) bool {
-			return *o.Header == listen.HeaderCheck{Name: "X-Webhook-Secret", Value: "a=b"}
+			return *o.Header == receiver.HeaderCheck{Name: "X-Webhook-Secret", Value: "a=b"}
 		}},
 		{name: "routes", args: []string{"--forward-to", "http://localhost:3000/x?a=b", "--forward-to", "webinar.*=http://localhost:3001/w", "--forward-timeout", "5s"}, check: func(o *listencmd.ListenOptions) bool {
-			return slices.Equal(o.Routes, []listen.Route{{URL: "http://localhost:3000/x?a=b"}, {Event: "webinar.*", URL: "http://localhost:3001/w"}}) && o.ForwardTimeout == 5*time.Second
+			return slices.Equal(o.Routes, []receiver.Route{{URL: "http://localhost:3000/x?a=b"}, {Event: "webinar.*", URL: "http://localhost:3001/w"}}) && o.ForwardTimeout == 5*time.Second
 		}},
 		{name: "register", args: []string{"--register", "--public-url", "https://x.example.com", "--event", "course.completed.50", "-e", "course.completed.100", "-e", "course.completed.50", "--course", "c1"}, check: func(o *listencmd.ListenOptions) bool {
 			return o.Register && o.PublicURL == "https://x.example.com" && slices.Equal(o.RegisterEvents, []string{"course.completed.50", "course.completed.100"}) && o.Filters == store.Filters{Course: "c1"}

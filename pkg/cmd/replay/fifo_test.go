@@ -13,7 +13,7 @@ import (
 	"testing"
 
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/cmdtest"
-	"github.com/tagmango-hooks/tagmango-hooks/pkg/trigger/triggertest"
+	"github.com/tagmango-hooks/tagmango-hooks/pkg/deliver/delivertest"
 )
 
 // TestReplayStreams: each delivery is sent as soon as its line is read, not once the
@@ -25,7 +25,7 @@ func TestReplayStreams(t *testing.T) {
 		t.Skipf("no FIFO here: %v", err)
 	}
 	first := make(chan struct{})
-	rc := triggertest.New(t, func(w http.ResponseWriter, r *http.Request, n int) {
+	rc := delivertest.New(t, func(w http.ResponseWriter, r *http.Request, n int) {
 		if n == 1 {
 			close(first)
 		}
@@ -54,7 +54,7 @@ func TestReplayInterruptedOpeningAFIFO(t *testing.T) {
 	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
 		t.Skipf("no FIFO here: %v", err)
 	}
-	rc := triggertest.New(t, nil)
+	rc := delivertest.New(t, nil)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	res := cmdtest.New(t).RunWith(cmdtest.Options{Context: ctx}, "replay", fifo, "--to", rc.URL)
@@ -72,7 +72,7 @@ func TestReplayInterruptedReadingAFIFO(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	rc := triggertest.New(t, func(http.ResponseWriter, *http.Request, int) { cancel() })
+	rc := delivertest.New(t, func(http.ResponseWriter, *http.Request, int) { cancel() })
 	done := make(chan struct{})
 	defer close(done)
 	go func() {

@@ -23,13 +23,13 @@ import (
 
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/cmd/events/shared"
 	triggerCmd "github.com/tagmango-hooks/tagmango-hooks/pkg/cmd/trigger"
+	"github.com/tagmango-hooks/tagmango-hooks/pkg/cmd/trigger/report"
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/cmdutil"
+	"github.com/tagmango-hooks/tagmango-hooks/pkg/deliver"
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/events"
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/hookurl"
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/iostreams"
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/output"
-	"github.com/tagmango-hooks/tagmango-hooks/pkg/trigger"
-	"github.com/tagmango-hooks/tagmango-hooks/pkg/trigger/report"
 )
 
 // ReplayOptions are the inputs of `replay`.
@@ -112,7 +112,7 @@ and "skippedLines"; failures are identified by their seq.`,
 	fl.StringSliceVar(&opts.Seqs, "seq", nil, "replay only the delivery with this sequence number (repeatable, comma-separated)")
 	fl.StringSliceVar(&opts.Events, "events", nil, "replay only deliveries detected as these events (comma-separated)")
 	fl.StringArrayVarP(&opts.Headers, "header", "H", nil, "add a header to every delivery: `NAME=VALUE` (repeatable)")
-	fl.DurationVar(&opts.Timeout, "timeout", trigger.TagMangoTimeout, "time limit of each delivery")
+	fl.DurationVar(&opts.Timeout, "timeout", deliver.TagMangoTimeout, "time limit of each delivery")
 	_ = cmd.RegisterFlagCompletionFunc("events", cmdutil.CompleteEvents(f))
 	return cmd
 }
@@ -194,7 +194,7 @@ func replayRun(ctx context.Context, opts *ReplayOptions) error {
 	}
 	pending := &first
 
-	cfg := trigger.Config{
+	cfg := deliver.Config{
 		URL:         opts.To,
 		Header:      header,
 		UserAgent:   "tagmango-hooks/" + opts.AppVersion,
@@ -211,7 +211,7 @@ func replayRun(ctx context.Context, opts *ReplayOptions) error {
 		File:         opts.File,
 		SkippedLines: func() int { return int(src.skipped.Load()) },
 		Notes:        notes,
-	}, cfg, func() (trigger.Delivery, bool, error) {
+	}, cfg, func() (deliver.Delivery, bool, error) {
 		if pending != nil {
 			d := *pending
 			pending = nil
@@ -340,23 +340,23 @@ type savedSource struct {
 
 // next returns the next selected delivery, false at the end of the file (after
 // naming the --seq values it did not hold). An interruption is the end, silently.
-func (s *savedSource) next() (trigger.Delivery, bool, error) {
+func (s *savedSource) next() (deliver.Delivery, bool, error) {
 	for !s.done {
 		line, lineNo, problem, err := s.lines.next(s.ctx)
 		if s.ctx.Err() != nil {
-			return trigger.Delivery{}, false, nil
+			return deliver.Delivery{}, false, nil
 		}
 		if errors.Is(err, io.EOF) {
 			s.done = true
 			break
 		}
 		if err != nil {
-			return trigger.Delivery{}, false, fmt.Errorf("cannot read %s: %w", s.name, unwrapPath(err))
+			return deliver.Delivery{}, false, fmt.Errorf("cannot read %s: %w", s.name, unwrapPath(err))
 		}
 		if problem == nil && len(bytes.TrimSpace(line)) == 0 {
 			continue
 		}
-		var d trigger.Delivery
+		var d deliver.Delivery
 		var saved *Saved
 		if problem == nil {
 			d, saved, problem = parseLine(line)
@@ -384,38 +384,38 @@ func (s *savedSource) next() (trigger.Delivery, bool, error) {
 		s.notes.Printf("warning: no delivery with seq %d in %s\n", n, s.name)
 	}
 	s.seqs = nil // said once
-	return trigger.Delivery{}, false, nil
+	return deliver.Delivery{}, false, nil
 }
 
 // parseLine reads one saved delivery.
-func parseLine(line []byte) (trigger.Delivery, *Saved, error) {
+func parseLine(line []byte) (deliver.Delivery, *Saved, error) {
 	var s Saved
 	if err := json.Unmarshal(line, &s); err != nil {
 		var syn *json.SyntaxError
 		var typ *json.UnmarshalTypeError
 		switch {
 		case errors.As(err, &syn):
-			return trigger.Delivery{}, nil, fmt.Errorf("not JSON (%w)", syn)
+			return deliver.Delivery{}, nil, fmt.Errorf("not JSON (%w)", syn)
 		case errors.As(err, &typ):
 			if typ.Field == "" {
-				return trigger.Delivery{}, nil, errors.New("not a JSON object")
+				return deliver.Delivery{}, nil, errors.New("not a JSON object")
 			}
-			return trigger.Delivery{}, nil, fmt.Errorf("%q is %s, not what listen --save writes", typ.Field, typ.Value)
+			return deliver.Delivery{}, nil, fmt.Errorf("%q is %s, not what listen --save writes", typ.Field, typ.Value)
 		}
-		return trigger.Delivery{}, nil, err
+		return deliver.Delivery{}, nil, err
 	}
 	if s.Seq == nil {
-		return trigger.Delivery{}, nil, errors.New(`no "seq": not a line of listen --save`)
+		return deliver.Delivery{}, nil, errors.New(`no "seq": not a line of listen --save`)
 	}
 	body, err := savedBody(&s)
 	if err != nil {
-		return trigger.Delivery{}, nil, err
+		return deliver.Delivery{}, nil, err
 	}
 	ct, err := contentType(s.Headers)
 	if err != nil {
-		return trigger.Delivery{}, nil, err
+		return deliver.Delivery{}, nil, err
 	}
-	return trigger.Delivery{ID: *s.Seq, Body: body, ContentType: ct}, &s, nil
+	return deliver.Delivery{ID: *s.Seq, Body: body, ContentType: ct}, &s, nil
 }
 
 // savedBody is the body to send: the exact bytes listen received ("raw" or

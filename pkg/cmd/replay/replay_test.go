@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/cmdtest"
-	"github.com/tagmango-hooks/tagmango-hooks/pkg/trigger/triggertest"
+	"github.com/tagmango-hooks/tagmango-hooks/pkg/deliver/delivertest"
 )
 
 // saved is a file as listen --save writes it: seq 1-4 plus a malformed line (line 3)
@@ -41,7 +41,7 @@ func run(t *testing.T, args ...string) cmdtest.Result {
 }
 
 func TestReplaySendsInOrderWithOriginalBodies(t *testing.T) {
-	rc := triggertest.New(t, nil)
+	rc := delivertest.New(t, nil)
 	file := writeSaved(t, saved)
 	res := run(t, file, "--to", rc.URL+"/hooks/tm")
 	if res.Code != 0 {
@@ -96,7 +96,7 @@ func TestReplaySelection(t *testing.T) {
 	file := writeSaved(t, saved)
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			rc := triggertest.New(t, nil)
+			rc := delivertest.New(t, nil)
 			res := run(t, append([]string{file, "--to", rc.URL}, tc.args...)...)
 			if res.Code != 0 {
 				t.Fatalf("exit %d: %s", res.Code, res.Stderr)
@@ -118,7 +118,7 @@ func TestReplaySelection(t *testing.T) {
 }
 
 func TestReplayErrors(t *testing.T) {
-	rc := triggertest.New(t, nil)
+	rc := delivertest.New(t, nil)
 	file := writeSaved(t, saved)
 	cases := []struct {
 		name string
@@ -153,7 +153,7 @@ func TestReplayErrors(t *testing.T) {
 }
 
 func TestReplayJunkLinesAreNumbered(t *testing.T) {
-	rc := triggertest.New(t, nil)
+	rc := delivertest.New(t, nil)
 	file := writeSaved(t, "hello\n[1]\n{\"seq\":1}\n{\"seq\":2,\"body\":{}}\n")
 	res := run(t, file, "--to", rc.URL)
 	if res.Code != 0 {
@@ -170,7 +170,7 @@ func TestReplayJunkLinesAreNumbered(t *testing.T) {
 }
 
 func TestReplayFailuresExit3(t *testing.T) {
-	rc := triggertest.New(t, func(w http.ResponseWriter, _ *http.Request, n int) {
+	rc := delivertest.New(t, func(w http.ResponseWriter, _ *http.Request, n int) {
 		if n == 2 {
 			w.WriteHeader(http.StatusBadRequest)
 		}
@@ -204,7 +204,7 @@ func TestReplayFailuresExit3(t *testing.T) {
 }
 
 func TestReplayUnreachable(t *testing.T) {
-	res := run(t, writeSaved(t, saved), "--to", triggertest.ClosedURL(t))
+	res := run(t, writeSaved(t, saved), "--to", delivertest.ClosedURL(t))
 	if res.Code != 3 || !strings.Contains(res.Stderr, "nothing is listening on") {
 		t.Errorf("exit %d, stderr %s", res.Code, res.Stderr)
 	}
@@ -236,7 +236,7 @@ func TestReplayIsByteForByte(t *testing.T) {
 			line(2, "application/json; charset=utf-8", `{"note":"del \u007f c1 \u0085 \u009b[31m"}`, map[string]string{"raw": control})+
 			line(3, "image/png", `"\ufffdPNG\u0000\ufffd\ufffd\ufffd\n\u007f"`, map[string]string{"rawBase64": base64.StdEncoding.EncodeToString(binary)})+
 			line(4, "application/json", `{"old":"line"}`, nil))
-	rc := triggertest.New(t, nil)
+	rc := delivertest.New(t, nil)
 	res := run(t, file, "--to", rc.URL)
 	if res.Code != 0 {
 		t.Fatalf("exit %d: %s", res.Code, res.Stderr)
@@ -265,7 +265,7 @@ func TestReplayIsByteForByte(t *testing.T) {
 }
 
 func TestReplayBadRawFields(t *testing.T) {
-	rc := triggertest.New(t, nil)
+	rc := delivertest.New(t, nil)
 	file := writeSaved(t, `{"seq":1,"body":{},"rawBase64":"not base64!"}`+"\n"+
 		`{"seq":2,"body":{},"raw":"{}","rawBase64":"e30="}`+"\n"+
 		`{"seq":3,"body":{},"raw":"{ }"}`+"\n")
@@ -289,7 +289,7 @@ func TestReplayDevZero(t *testing.T) {
 	if _, err := os.Stat("/dev/zero"); err != nil {
 		t.Skip("no /dev/zero")
 	}
-	rc := triggertest.New(t, nil)
+	rc := delivertest.New(t, nil)
 	ctx, cancel := context.WithCancel(context.Background())
 	stop := time.AfterFunc(200*time.Millisecond, cancel) // Ctrl-C, whenever it comes
 	defer stop.Stop()
@@ -302,7 +302,7 @@ func TestReplayDevZero(t *testing.T) {
 // TestReplaySkipsLongJunk: a line too long to be a saved delivery is reported with
 // its number and skipped; the next line is still sent.
 func TestReplaySkipsLongJunk(t *testing.T) {
-	rc := triggertest.New(t, nil)
+	rc := delivertest.New(t, nil)
 	file := writeSaved(t, strings.Repeat("x", 1<<20)+"\n"+`{"seq":7,"body":{"n":7}}`+"\n")
 	res := run(t, file, "--to", rc.URL, "-o", "json")
 	if res.Code != 0 {

@@ -15,14 +15,14 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/cmd/events/shared"
+	"github.com/tagmango-hooks/tagmango-hooks/pkg/cmd/trigger/report"
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/cmdutil"
+	"github.com/tagmango-hooks/tagmango-hooks/pkg/deliver"
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/events"
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/hookurl"
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/iostreams"
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/output"
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/sample"
-	"github.com/tagmango-hooks/tagmango-hooks/pkg/trigger"
-	"github.com/tagmango-hooks/tagmango-hooks/pkg/trigger/report"
 )
 
 // MaxDataSize bounds a --data body (file or stdin).
@@ -137,7 +137,7 @@ when it had come, else as errors of kind "interrupted"; "passed" is false).
 	fl.BoolVar(&opts.Force, "force", false, "let --set add fields the catalog does not document (as strings)")
 	fl.StringVar(&opts.Data, "data", "", "send the body of `FILE` (- for stdin) verbatim instead of a sample")
 	fl.StringArrayVarP(&opts.Headers, "header", "H", nil, "add a header to every delivery: `NAME=VALUE` (repeatable)")
-	fl.DurationVar(&opts.Timeout, "timeout", trigger.TagMangoTimeout, "time limit of each delivery")
+	fl.DurationVar(&opts.Timeout, "timeout", deliver.TagMangoTimeout, "time limit of each delivery")
 	fl.Uint64Var(&opts.Seed, "seed", 0, "seed of the fake payloads, for reproducible runs (0 is random)")
 	return cmd
 }
@@ -166,7 +166,7 @@ func triggerRun(ctx context.Context, opts *TriggerOptions) error {
 		fmt.Fprintf(opts.IO.ErrOut, "warning: %s\n", d)
 	}
 
-	var src trigger.Source
+	var src deliver.Source
 	if opts.Data != "" {
 		body, err := readData(opts.IO, opts.Data)
 		if err != nil {
@@ -183,7 +183,7 @@ func triggerRun(ctx context.Context, opts *TriggerOptions) error {
 		}
 	}
 
-	cfg := trigger.Config{
+	cfg := deliver.Config{
 		URL:         opts.To,
 		Header:      header,
 		UserAgent:   "tagmango-hooks/" + opts.AppVersion,
@@ -204,7 +204,7 @@ func triggerRun(ctx context.Context, opts *TriggerOptions) error {
 
 // fakes is a Source of opts.Count fake payloads of e, with opts.Sets applied. The
 // first is made here, so that a bad --set fails before anything is sent.
-func fakes(opts *TriggerOptions, e *events.Event) (trigger.Source, error) {
+func fakes(opts *TriggerOptions, e *events.Event) (deliver.Source, error) {
 	g := sample.NewGenerator(opts.Seed)
 	if opts.Seed == 0 {
 		g.SetNow(opts.Now())
@@ -223,30 +223,30 @@ func fakes(opts *TriggerOptions, e *events.Event) (trigger.Source, error) {
 		return nil, err
 	}
 	n := 0
-	return func() (trigger.Delivery, bool, error) {
+	return func() (deliver.Delivery, bool, error) {
 		if n >= opts.Count {
-			return trigger.Delivery{}, false, nil
+			return deliver.Delivery{}, false, nil
 		}
 		n++
 		if n == 1 {
-			return trigger.Delivery{ID: 1, Body: first}, true, nil
+			return deliver.Delivery{ID: 1, Body: first}, true, nil
 		}
 		body, err := make1()
 		if err != nil {
-			return trigger.Delivery{}, false, err
+			return deliver.Delivery{}, false, err
 		}
-		return trigger.Delivery{ID: n, Body: body}, true, nil
+		return deliver.Delivery{ID: n, Body: body}, true, nil
 	}, nil
 }
 
-func repeat(body []byte, count int) trigger.Source {
+func repeat(body []byte, count int) deliver.Source {
 	n := 0
-	return func() (trigger.Delivery, bool, error) {
+	return func() (deliver.Delivery, bool, error) {
 		if n >= count {
-			return trigger.Delivery{}, false, nil
+			return deliver.Delivery{}, false, nil
 		}
 		n++
-		return trigger.Delivery{ID: n, Body: body}, true, nil
+		return deliver.Delivery{ID: n, Body: body}, true, nil
 	}
 }
 

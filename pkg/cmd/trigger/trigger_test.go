@@ -12,8 +12,8 @@ import (
 	"testing"
 
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/cmdtest"
+	"github.com/tagmango-hooks/tagmango-hooks/pkg/deliver/delivertest"
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/events"
-	"github.com/tagmango-hooks/tagmango-hooks/pkg/trigger/triggertest"
 )
 
 func run(t *testing.T, args ...string) cmdtest.Result {
@@ -60,7 +60,7 @@ func report(t *testing.T, stdout string) jsonReport {
 }
 
 func TestTriggerSendsOneDeliveryShapedAsTagMango(t *testing.T) {
-	rc := triggertest.New(t, func(w http.ResponseWriter, _ *http.Request, _ int) {
+	rc := delivertest.New(t, func(w http.ResponseWriter, _ *http.Request, _ int) {
 		_, _ = w.Write([]byte("thanks\x1b[31m"))
 	})
 	to := rc.URL + "/hooks/tm?src=tagmango"
@@ -102,7 +102,7 @@ func TestTriggerSendsOneDeliveryShapedAsTagMango(t *testing.T) {
 }
 
 func TestTriggerCountGivesDistinctParticipants(t *testing.T) {
-	rc := triggertest.New(t, nil)
+	rc := delivertest.New(t, nil)
 	res := run(t, "webinar.created.recurring", "--to", rc.URL, "--count", "50", "--concurrency", "7", "-o", "json")
 	if res.Code != 0 {
 		t.Fatalf("exit %d: %s", res.Code, res.Stderr)
@@ -172,7 +172,7 @@ func TestTriggerSet(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			rc := triggertest.New(t, nil)
+			rc := delivertest.New(t, nil)
 			args := []string{tc.event, "--to", rc.URL, "--count", "3"}
 			for _, s := range tc.sets {
 				args = append(args, "--set", s)
@@ -193,7 +193,7 @@ func TestTriggerSet(t *testing.T) {
 }
 
 func TestTriggerUsageErrors(t *testing.T) {
-	rc := triggertest.New(t, nil)
+	rc := delivertest.New(t, nil)
 	cases := []struct {
 		name string
 		args []string
@@ -231,7 +231,7 @@ func TestTriggerUsageErrors(t *testing.T) {
 }
 
 func TestTriggerForceAddsUnknownField(t *testing.T) {
-	rc := triggertest.New(t, nil)
+	rc := delivertest.New(t, nil)
 	res := run(t, "course.completed.50", "--to", rc.URL, "--set", "progress=50", "--force")
 	if res.Code != 0 {
 		t.Fatalf("exit %d: %s", res.Code, res.Stderr)
@@ -257,7 +257,7 @@ func TestTriggerDataIsSentVerbatim(t *testing.T) {
 		{"stdin", []string{"--data", "-"}, data},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			rc := triggertest.New(t, nil)
+			rc := delivertest.New(t, nil)
 			e := cmdtest.New(t)
 			args := append([]string{"trigger", "course.completed.50", "--to", rc.URL, "--count", "2"}, tc.args...)
 			res := e.RunWith(cmdtest.Options{Stdin: tc.stdin}, args...)
@@ -274,7 +274,7 @@ func TestTriggerDataIsSentVerbatim(t *testing.T) {
 }
 
 func TestTriggerDataMissingFile(t *testing.T) {
-	rc := triggertest.New(t, nil)
+	rc := delivertest.New(t, nil)
 	res := run(t, "course.completed.50", "--to", rc.URL, "--data", filepath.Join(t.TempDir(), "nope.json"))
 	if res.Code != 1 || !strings.Contains(res.Stderr, "nope.json") {
 		t.Errorf("exit %d, stderr %q", res.Code, res.Stderr)
@@ -282,7 +282,7 @@ func TestTriggerDataMissingFile(t *testing.T) {
 }
 
 func TestTriggerHeaders(t *testing.T) {
-	rc := triggertest.New(t, nil)
+	rc := delivertest.New(t, nil)
 	res := run(t, "user.deleted", "--to", rc.URL, "--header", "X-Webhook-Secret=s3cret", "-H", "User-Agent: TagMango")
 	if res.Code != 0 {
 		t.Fatalf("exit %d: %s", res.Code, res.Stderr)
@@ -295,7 +295,7 @@ func TestTriggerHeaders(t *testing.T) {
 
 func TestTriggerFailuresExit3(t *testing.T) {
 	// Every third delivery gets a 500.
-	rc := triggertest.New(t, func(w http.ResponseWriter, _ *http.Request, n int) {
+	rc := delivertest.New(t, func(w http.ResponseWriter, _ *http.Request, n int) {
 		if n%3 == 0 {
 			http.Error(w, "boom", http.StatusInternalServerError)
 			return
@@ -324,7 +324,7 @@ func TestTriggerFailuresExit3(t *testing.T) {
 }
 
 func TestTriggerSingle500(t *testing.T) {
-	rc := triggertest.New(t, func(w http.ResponseWriter, _ *http.Request, _ int) {
+	rc := delivertest.New(t, func(w http.ResponseWriter, _ *http.Request, _ int) {
 		http.Error(w, `{"error":"bad"}`, http.StatusInternalServerError)
 	})
 	res := run(t, "order.created.failed", "--to", rc.URL)
@@ -342,7 +342,7 @@ func TestTriggerSingle500(t *testing.T) {
 func TestTriggerTimeout(t *testing.T) {
 	release := make(chan struct{})
 	// The first delivery is answered; the others hang until the test ends.
-	rc := triggertest.New(t, func(w http.ResponseWriter, r *http.Request, n int) {
+	rc := delivertest.New(t, func(w http.ResponseWriter, r *http.Request, n int) {
 		if n == 1 {
 			return
 		}
@@ -369,7 +369,7 @@ func TestTriggerTimeout(t *testing.T) {
 }
 
 func TestTriggerUnreachable(t *testing.T) {
-	url := triggertest.ClosedURL(t)
+	url := delivertest.ClosedURL(t)
 	for _, count := range []string{"1", "4"} {
 		res := run(t, "course.completed.50", "--to", url, "--count", count)
 		if res.Code != 3 {
@@ -385,7 +385,7 @@ func TestTriggerInterruptPrintsPartialSummary(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var once sync.Once
-	rc := triggertest.New(t, func(w http.ResponseWriter, r *http.Request, n int) {
+	rc := delivertest.New(t, func(w http.ResponseWriter, r *http.Request, n int) {
 		if n < 5 {
 			return
 		}
@@ -414,7 +414,7 @@ func TestTriggerInterruptedCountsInFlight(t *testing.T) {
 	defer cancel()
 	var mu sync.Mutex
 	arrived := 0
-	rc := triggertest.New(t, func(w http.ResponseWriter, r *http.Request, n int) {
+	rc := delivertest.New(t, func(w http.ResponseWriter, r *http.Request, n int) {
 		if n <= 2 {
 			return // answered 200 before the interruption
 		}
@@ -445,7 +445,7 @@ func TestTriggerInterruptedCountsInFlight(t *testing.T) {
 }
 
 func TestTriggerProgressStaysOnStderr(t *testing.T) {
-	rc := triggertest.New(t, nil)
+	rc := delivertest.New(t, nil)
 	res := cmdtest.New(t).RunWith(cmdtest.Options{StderrTTY: true}, "trigger", "course.completed.50", "--to", rc.URL, "--count", "20", "-o", "json")
 	if res.Code != 0 {
 		t.Fatalf("exit %d: %s", res.Code, res.Stderr)
@@ -460,7 +460,7 @@ func TestTriggerProgressStaysOnStderr(t *testing.T) {
 
 func TestTriggerSeedIsReproducible(t *testing.T) {
 	bodies := func() []string {
-		rc := triggertest.New(t, nil)
+		rc := delivertest.New(t, nil)
 		if res := run(t, "order.recurring.created", "--to", rc.URL, "--count", "3", "--concurrency", "1", "--seed", "99"); res.Code != 0 {
 			t.Fatalf("exit %d: %s", res.Code, res.Stderr)
 		}
@@ -477,7 +477,7 @@ func TestTriggerSeedIsReproducible(t *testing.T) {
 }
 
 func TestTriggerSingleJSON(t *testing.T) {
-	rc := triggertest.New(t, nil)
+	rc := delivertest.New(t, nil)
 	res := run(t, "subscription.expired", "--to", rc.URL, "-o", "json")
 	if res.Code != 0 {
 		t.Fatalf("exit %d: %s", res.Code, res.Stderr)
@@ -489,7 +489,7 @@ func TestTriggerSingleJSON(t *testing.T) {
 }
 
 func TestTriggerDeprecatedWarns(t *testing.T) {
-	rc := triggertest.New(t, nil)
+	rc := delivertest.New(t, nil)
 	res := run(t, "course.completed", "--to", rc.URL)
 	if res.Code != 0 || !strings.Contains(res.Stderr, "warning: course.completed is deprecated; use course.completed.100 instead") {
 		t.Errorf("exit %d, stderr %q", res.Code, res.Stderr)

@@ -229,7 +229,7 @@ func overrides(e *events.Event, sets []string) (map[string]any, error) {
 		}
 		scratch, err := sample.Example(e)
 		if err != nil {
-			scratch = sample.NewPayload()
+			scratch = sample.NewDocument()
 		}
 		if err := sample.Set(scratch, e, a, false); err != nil {
 			return nil, cmdutil.Invalidf("--set %s: %v", a, err)

@@ -88,7 +88,7 @@ func sampleRun(opts *SampleOptions) error {
 	if d := e.DeprecationNote(); d != "" {
 		fmt.Fprintf(opts.IO.ErrOut, "warning: %s\n", d)
 	}
-	var p *sample.Payload
+	var p *sample.Document
 	if opts.Fake {
 		g := sample.NewGenerator(opts.Seed)
 		if opts.Seed == 0 {

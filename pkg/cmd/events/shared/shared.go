@@ -24,7 +24,7 @@ func UnknownEvent(c *events.Catalog, name string) error {
 
 // ApplySet applies one --set assignment; its errors are validation errors (exit 2)
 // and an unknown field hints at --force.
-func ApplySet(p *sample.Payload, e *events.Event, assignment string, force bool) error {
+func ApplySet(p *sample.Document, e *events.Event, assignment string, force bool) error {
 	err := sample.Set(p, e, assignment, force)
 	switch {
 	case err == nil:
