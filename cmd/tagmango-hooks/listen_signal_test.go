@@ -155,7 +155,7 @@ func TestListenStopsWithAStalledStdout(t *testing.T) {
 				t.Errorf("ended after %s, before the display's grace", elapsed)
 			}
 			if len(tc.signals) == 2 && elapsed > 2500*time.Millisecond {
-				t.Errorf("a second signal took %s to end listen", elapsed)
+				t.Errorf("a second signal took %s to end listen\n%s", elapsed, out)
 			}
 		})
 	}

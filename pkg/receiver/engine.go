@@ -189,6 +189,8 @@ type Engine struct {
 	reqWant [32]byte
 	// inflight holds the bytes of requests being handled (see Config.InFlightBytes).
 	inflight budget
+	// handlers counts the ServeHTTP calls running (see activeHandlers).
+	handlers activeHandlers
 	// hopID marks the requests this engine forwards (hopHeader); a request that
 	// carries it came back: a loop. "" without routes.
 	hopID string
@@ -436,7 +438,13 @@ func (e *Engine) Run(ctx context.Context) (*Summary, error) {
 		case <-e.abandon:
 			// Forwards end now; handlers waiting for a commit answer 503 at once,
 			// and must be let finish their answer (the grace still bounds the rest).
+			// Once they have, nothing is left to wait for.
 			cancelBase()
+			select {
+			case <-e.handlers.drained():
+				cancelGrace()
+			case <-watched:
+			}
 		case <-watched:
 		}
 	}()
@@ -549,6 +557,8 @@ func (e *Engine) onPath(p string) bool {
 // ServeHTTP answers one request. Deliveries are queued before the answer is written,
 // which costs nothing unless the queue is full.
 func (e *Engine) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	e.handlers.enter()
+	defer e.handlers.leave()
 	e.gate.RLock()
 	defer e.gate.RUnlock()
 	if e.closed {

@@ -143,3 +143,41 @@ func (c *limitConn) CloseWrite() error {
 	}
 	return nil
 }
+
+// activeHandlers counts the ServeHTTP calls running, so that an abandoned stop can
+// end as soon as the handlers have answered rather than after the whole shutdown
+// grace: http.Server.Shutdown waits for connections to go idle, and a connection
+// that is new or between requests keeps it waiting although nothing is being served.
+type activeHandlers struct {
+	n        atomic.Int64
+	watching atomic.Bool
+	mu       sync.Mutex
+	idle     chan struct{}
+}
+
+func (h *activeHandlers) enter() { h.n.Add(1) }
+
+func (h *activeHandlers) leave() {
+	if h.n.Add(-1) == 0 && h.watching.Load() {
+		h.mu.Lock()
+		if h.idle != nil && h.n.Load() == 0 {
+			close(h.idle)
+			h.idle = nil
+		}
+		h.mu.Unlock()
+	}
+}
+
+// drained is closed once no handler runs (at once when none does).
+func (h *activeHandlers) drained() <-chan struct{} {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.watching.Store(true)
+	c := make(chan struct{})
+	if h.n.Load() == 0 {
+		close(c)
+	} else {
+		h.idle = c
+	}
+	return c
+}
