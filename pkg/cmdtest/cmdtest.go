@@ -53,7 +53,10 @@ type Options struct {
 	StdinTTY  bool
 	StdoutTTY bool
 	StderrTTY bool
-	Context   context.Context
+	// Color decides colour as a real terminal would: on for the streams marked as
+	// terminals, unless NO_COLOR is set (or --no-color given). Without it, no colour.
+	Color   bool
+	Context context.Context
 	// Factory, when set, changes the factory before the run (to inject faults).
 	Factory func(*cmdutil.Factory)
 }
@@ -99,6 +102,9 @@ func (e *Env) RunWith(o Options, args ...string) Result {
 	ios.SetStdinTTY(o.StdinTTY)
 	ios.SetStdoutTTY(o.StdoutTTY)
 	ios.SetStderrTTY(o.StderrTTY)
+	if o.Color {
+		ios.DecideColor(os.Getenv)
+	}
 	f := factory.New(ios)
 	e.Configure(f)
 	if o.Factory != nil {

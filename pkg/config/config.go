@@ -66,9 +66,15 @@ func ValidateProfileName(name string) error {
 	return nil
 }
 
+// Warner receives warnings, one line each (iostreams.IOStreams is one); nil means
+// they are not shown.
+type Warner interface {
+	Warnf(format string, args ...any)
+}
+
 // LoadFile reads the config file at path. A missing file is an empty config. When the
 // file can be read by group or others, a warning is written to warn.
-func LoadFile(path string, warn io.Writer) (*File, error) {
+func LoadFile(path string, warn Warner) (*File, error) {
 	f, err := os.Open(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return &File{Profiles: map[string]*Profile{}}, nil
@@ -78,13 +84,13 @@ func LoadFile(path string, warn io.Writer) (*File, error) {
 	}
 	defer f.Close()
 	if fi, err := f.Stat(); err == nil && fi.Mode().Perm()&0o077 != 0 && warn != nil {
-		fmt.Fprintf(warn, "warning: %s is accessible by other users (mode %04o) and holds API keys; run: chmod 600 %s\n", path, fi.Mode().Perm(), path)
+		warn.Warnf("%s is accessible by other users (mode %04o) and holds API keys; run: chmod 600 %s", path, fi.Mode().Perm(), path)
 	}
 	// Others who can list or write the directory can see the file come and go, or
 	// replace it with one of their own (as ssh checks ~/.ssh).
 	dir := filepath.Dir(path)
 	if di, err := os.Stat(dir); err == nil && di.Mode().Perm()&0o077 != 0 && warn != nil {
-		fmt.Fprintf(warn, "warning: the config directory %s is accessible by other users (mode %04o); run: chmod 700 %s\n", dir, di.Mode().Perm(), dir)
+		warn.Warnf("the config directory %s is accessible by other users (mode %04o); run: chmod 700 %s", dir, di.Mode().Perm(), dir)
 	}
 	data, err := io.ReadAll(io.LimitReader(f, maxConfigSize+1))
 	if err != nil {
@@ -120,7 +126,7 @@ func ParseFile(path string, data []byte) (*File, error) {
 
 // Update loads the config file, applies fn and saves the result, all under the lock,
 // so two `profile` commands at once do not lose each other's change.
-func Update(path string, warn io.Writer, fn func(*File) error) error {
+func Update(path string, warn Warner, fn func(*File) error) error {
 	unlock, err := fsutil.Lock(path)
 	if err != nil {
 		return err

@@ -2,7 +2,6 @@ package config
 
 import (
 	"fmt"
-	"io"
 	"os"
 	"strings"
 
@@ -81,7 +80,7 @@ func newViper(flags *pflag.FlagSet) *viper.Viper {
 
 // Resolve reads the config file and resolves every setting. warn receives the
 // config file's permission warning.
-func Resolve(flags *pflag.FlagSet, warn io.Writer) (*Settings, error) {
+func Resolve(flags *pflag.FlagSet, warn Warner) (*Settings, error) {
 	v := newViper(flags)
 	s := &Settings{
 		ConfigPath: v.GetString(KeyConfig),

@@ -26,7 +26,10 @@ type IOStreams struct {
 	stdoutTTY bool
 	stderrTTY bool
 	color     bool
-	width     int
+	// errColor is colour on stderr: warnings and errors, decided by stderr's own
+	// terminal, since `cmd | jq` still shows them on one.
+	errColor bool
+	width    int
 
 	// readSecret reads one line without echo; tests replace it.
 	readSecret func() (string, error)
@@ -51,7 +54,7 @@ func System(getenv func(string) string) *IOStreams {
 			ios.width = w
 		}
 	}
-	ios.color = ios.stdoutTTY && getenv("NO_COLOR") == "" && getenv("TERM") != "dumb"
+	ios.DecideColor(getenv)
 	fd := int(os.Stdin.Fd())
 	ios.readSecret = func() (string, error) {
 		b, err := term.ReadPassword(fd)
@@ -89,8 +92,22 @@ func (s *IOStreams) SetStdoutTTY(v bool) { s.stdoutTTY = v }
 // SetStderrTTY marks stderr as a terminal (for tests).
 func (s *IOStreams) SetStderrTTY(v bool) { s.stderrTTY = v }
 
-// SetColorEnabled forces colour on or off.
+// SetColorEnabled forces colour on stdout on or off.
 func (s *IOStreams) SetColorEnabled(v bool) { s.color = v }
+
+// DecideColor turns colour on for each stream that is a terminal, unless NO_COLOR is
+// set or TERM is dumb. System calls it; tests call it after marking terminals.
+func (s *IOStreams) DecideColor(getenv func(string) string) {
+	allowed := getenv("NO_COLOR") == "" && getenv("TERM") != "dumb"
+	s.color = s.stdoutTTY && allowed
+	s.errColor = s.stderrTTY && allowed
+}
+
+// DisableColor turns colour off on every stream (--no-color).
+func (s *IOStreams) DisableColor() {
+	s.color = false
+	s.errColor = false
+}
 
 // IsStdinTTY reports whether stdin is a terminal.
 func (s *IOStreams) IsStdinTTY() bool { return s.stdinTTY }
@@ -103,6 +120,9 @@ func (s *IOStreams) IsStderrTTY() bool { return s.stderrTTY }
 
 // ColorEnabled reports whether ANSI colour may be written to stdout.
 func (s *IOStreams) ColorEnabled() bool { return s.color }
+
+// StderrColorEnabled reports whether ANSI colour may be written to stderr.
+func (s *IOStreams) StderrColorEnabled() bool { return s.errColor }
 
 // TerminalWidth is the width of the terminal, 80 when unknown.
 func (s *IOStreams) TerminalWidth() int { return s.width }

@@ -25,7 +25,7 @@ func New(ios *iostreams.IOStreams) *cmdutil.Factory {
 		Sleep:      sleepContext,
 	}
 	f.Settings = sync.OnceValues(func() (*config.Settings, error) {
-		return config.Resolve(f.GlobalFlags, f.IOStreams.ErrOut)
+		return config.Resolve(f.GlobalFlags, f.IOStreams)
 	})
 	f.ConfigPath = func() string {
 		p, _ := config.Paths(f.GlobalFlags)

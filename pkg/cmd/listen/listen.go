@@ -439,7 +439,7 @@ func listenRun(ctx context.Context, opts *ListenOptions) error {
 		}
 		defer f.Close()
 		if warning != "" {
-			fmt.Fprintf(opts.IO.ErrOut, "warning: --save %s\n", warning)
+			opts.IO.Warnf("--save %s", warning)
 		}
 		saver, seqBase = f, f.LastSeq()
 	}
@@ -475,7 +475,7 @@ func listenRun(ctx context.Context, opts *ListenOptions) error {
 		return err
 	}
 	if ip := net.ParseIP(opts.Host); opts.Host != "localhost" && (ip == nil || !ip.IsLoopback()) {
-		fmt.Fprintf(opts.IO.ErrOut, "warning: listening on %s: anyone who can reach this machine can send deliveries; consider --require-header\n", opts.Host)
+		opts.IO.Warnf("listening on %s: anyone who can reach this machine can send deliveries; consider --require-header", opts.Host)
 	}
 
 	var subs *temporarySubscriptions

@@ -50,10 +50,10 @@ func startTemporary(ctx context.Context, opts *ListenOptions, catalog *events.Ca
 		return nil, err
 	}
 	for _, w := range hookurl.Warnings(u) {
-		fmt.Fprintf(errOut, "warning: %s\n", w)
+		opts.IO.Warnf("%s", w)
 	}
 	if opts.Path != "/" && !strings.HasPrefix(u.Path+"/", opts.Path+"/") {
-		fmt.Fprintf(errOut, "warning: deliveries will arrive on %s/<event>, outside --path %s, unless your tunnel rewrites paths: they would be answered 404\n", strings.TrimRight(u.Path, "/"), opts.Path)
+		opts.IO.Warnf("deliveries will arrive on %s/<event>, outside --path %s, unless your tunnel rewrites paths: they would be answered 404", strings.TrimRight(u.Path, "/"), opts.Path)
 	}
 	base := strings.TrimRight(opts.PublicURL, "/")
 
@@ -128,11 +128,11 @@ func checkFilters(opts *ListenOptions, catalog *events.Catalog) error {
 			}
 		}
 		if note := e.DeprecationNote(); note != "" {
-			fmt.Fprintf(opts.IO.ErrOut, "warning: %s\n", note)
+			opts.IO.Warnf("%s", note)
 		}
 	}
 	if opts.Filters.Page != "" {
-		fmt.Fprintln(opts.IO.ErrOut, "warning: --page is accepted by the API but no documented event uses it; sending it anyway")
+		opts.IO.Warnf("--page is accepted by the API but no documented event uses it; sending it anyway")
 	}
 	return nil
 }
@@ -204,7 +204,7 @@ func (t *temporarySubscriptions) register(ctx context.Context, event, hookURL st
 			s.Remove(func(r store.Record) bool { return r.ID == rec.ID && r.Temporary })
 			return nil
 		}); uerr != nil {
-			fmt.Fprintf(t.io.ErrOut, "warning: could not forget %s in the store: %v\n", hookURL, uerr)
+			t.io.Warnf("could not forget %s in the store: %v", hookURL, uerr)
 		}
 		return err
 	}
@@ -213,7 +213,7 @@ func (t *temporarySubscriptions) register(ctx context.Context, event, hookURL st
 		// The record is there already (made before the call), so the clean-up will
 		// find it; only TagMango's id for it is lost.
 		if err := t.store.Update(func(s *store.State) error { s.Upsert(rec); return nil }); err != nil {
-			fmt.Fprintf(t.io.ErrOut, "warning: TagMango's id %s for %s could not be recorded: %v\n", res.RemoteID, hookURL, err)
+			t.io.Warnf("TagMango's id %s for %s could not be recorded: %v", res.RemoteID, hookURL, err)
 		}
 	}
 	t.done = append(t.done, rec)
@@ -292,7 +292,7 @@ func (t *temporarySubscriptions) deleteAll(ctx context.Context, records []store.
 			return nil
 		})
 		if err != nil {
-			fmt.Fprintf(t.io.ErrOut, "warning: the subscriptions were deleted but the store could not be updated: %v\n", err)
+			t.io.Warnf("the subscriptions were deleted but the store could not be updated: %v", err)
 		}
 	}
 	if errors.Is(dctx.Err(), context.DeadlineExceeded) {

@@ -159,7 +159,7 @@ func registerRun(ctx context.Context, opts *RegisterOptions) error {
 	}
 	warnings = append(warnings, hookurl.Warnings(u)...)
 	for _, w := range warnings {
-		fmt.Fprintf(opts.IO.ErrOut, "warning: %s\n", w)
+		opts.IO.Warnf("%s", w)
 	}
 
 	settings, err := opts.Settings()

@@ -169,6 +169,7 @@ func replayRun(ctx context.Context, opts *ReplayOptions) error {
 		name:  opts.File,
 		lines: newLineScanner(f, maxLineBytes),
 		notes: notes,
+		warn:  opts.IO.WarningLine,
 		seqs:  seqs,
 		found: map[int]bool{},
 		keep: func(s *Saved) bool {
@@ -329,6 +330,7 @@ type savedSource struct {
 	name  string
 	lines *lineScanner
 	notes *report.Notes
+	warn  func(string) string // formats a warning line, written through notes
 	keep  func(*Saved) bool
 	seqs  map[int]bool // the --seq values
 	found map[int]bool // the --seq values seen so far
@@ -362,7 +364,7 @@ func (s *savedSource) next() (deliver.Delivery, bool, error) {
 			d, saved, problem = parseLine(line)
 		}
 		if problem != nil {
-			s.notes.Printf("warning: %s line %d: %v; skipped\n", s.name, lineNo, problem)
+			s.notes.Printf("%s", s.warn(fmt.Sprintf("%s line %d: %v; skipped", s.name, lineNo, problem)))
 			s.skipped.Add(1)
 			continue
 		}
@@ -381,7 +383,7 @@ func (s *savedSource) next() (deliver.Delivery, bool, error) {
 	}
 	slices.Sort(missing)
 	for _, n := range missing {
-		s.notes.Printf("warning: no delivery with seq %d in %s\n", n, s.name)
+		s.notes.Printf("%s", s.warn(fmt.Sprintf("no delivery with seq %d in %s", n, s.name)))
 	}
 	s.seqs = nil // said once
 	return deliver.Delivery{}, false, nil

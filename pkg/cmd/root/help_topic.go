@@ -23,7 +23,8 @@ TAGMANGO_HOOKS_CONFIG   the config file (default $XDG_CONFIG_HOME/tagmango-hooks
 TAGMANGO_HOOKS_STATE    the subscription store (default $XDG_STATE_HOME/tagmango-hooks/subscriptions.json,
                         falling back to ~/.local/state/tagmango-hooks/subscriptions.json)
 TAGMANGO_EMULATOR_URL   the emulator 'emulator fire' talks to (default http://127.0.0.1:4280)
-NO_COLOR                any value turns colour off (so does --no-color, and a stdout that is not a terminal)
+NO_COLOR                any value turns colour off (so does --no-color); colour is only used on a
+                        terminal: stdout's for output, stderr's for warnings and errors
 XDG_CONFIG_HOME, XDG_STATE_HOME
                         where the default config and state files live
 `,

@@ -32,7 +32,7 @@ replay what you captured, and run a local TagMango in CI.`,
 		Version:       f.AppVersion,
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
 			if noColor, _ := cmd.Flags().GetBool("no-color"); noColor {
-				f.IOStreams.SetColorEnabled(false)
+				f.IOStreams.DisableColor()
 			}
 			_, err := f.OutputFormat()
 			return err
@@ -48,7 +48,7 @@ replay what you captured, and run a local TagMango in CI.`,
 	pf.String(config.KeyConfig, "", "config file (env "+config.EnvConfig+"; default $XDG_CONFIG_HOME/tagmango-hooks/config.yaml)")
 	pf.String(config.KeyState, "", "subscription store (env "+config.EnvState+"; default $XDG_STATE_HOME/tagmango-hooks/subscriptions.json)")
 	pf.StringP("output", "o", "table", "output format: table, json or yaml")
-	pf.Bool("no-color", false, "disable colour (also NO_COLOR, and when stdout is not a terminal)")
+	pf.Bool("no-color", false, "disable colour (also NO_COLOR; colour is only used on a terminal)")
 	pf.BoolP("verbose", "v", false, "log each HTTP request and response to stderr (API key redacted)")
 	_ = cmd.RegisterFlagCompletionFunc("output", cobra.FixedCompletions(output.Formats, cobra.ShellCompDirectiveNoFileComp))
 	_ = cmd.RegisterFlagCompletionFunc(config.KeyProfile, cmdutil.CompleteProfiles(f))

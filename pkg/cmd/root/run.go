@@ -60,13 +60,13 @@ func printError(f *cmdutil.Factory, cmd *cobra.Command, err error) {
 	var flagErr *cmdutil.FlagError
 	if errors.As(err, &flagErr) {
 		// cobra's did-you-mean suggestions end in a newline of their own.
-		fmt.Fprintf(errOut, "error: %s\n", strings.TrimRight(err.Error(), "\n"))
+		fmt.Fprint(errOut, f.IOStreams.ErrorLine(strings.TrimRight(err.Error(), "\n")))
 		if cmd != nil {
 			fmt.Fprintf(errOut, "usage: %s\nRun '%s --help' for more.\n", cmd.UseLine(), cmd.CommandPath())
 		}
 		return
 	}
-	fmt.Fprintf(errOut, "error: %s\n", err)
+	fmt.Fprint(errOut, f.IOStreams.ErrorLine(err.Error()))
 	var authErr *cmdutil.AuthError
 	if errors.As(err, &authErr) || cmdutil.ExitCodeFor(err) == cmdutil.ExitAuth {
 		if !strings.Contains(err.Error(), "profile add") {

@@ -163,7 +163,7 @@ func triggerRun(ctx context.Context, opts *TriggerOptions) error {
 		return err
 	}
 	if d := e.DeprecationNote(); d != "" {
-		fmt.Fprintf(opts.IO.ErrOut, "warning: %s\n", d)
+		opts.IO.Warnf("%s", d)
 	}
 
 	var src deliver.Source
@@ -173,7 +173,7 @@ func triggerRun(ctx context.Context, opts *TriggerOptions) error {
 			return err
 		}
 		if !json.Valid(body) {
-			fmt.Fprintln(opts.IO.ErrOut, "warning: the --data body is not JSON; TagMango always sends JSON")
+			opts.IO.Warnf("the --data body is not JSON; TagMango always sends JSON")
 		}
 		src = repeat(body, opts.Count)
 	} else {

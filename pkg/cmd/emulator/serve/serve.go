@@ -152,7 +152,7 @@ func serveRun(ctx context.Context, opts *ServeOptions) error {
 		fmt.Fprintln(errOut, "registrations: in memory (--state FILE keeps them across restarts)")
 	}
 	if !isLoopback(opts.Host) {
-		fmt.Fprintf(errOut, "warning: %s is reachable from other machines, and %s needs no key: anyone who reaches it can make the emulator send requests to the registered URLs\n", base, emulator.FirePath)
+		opts.IO.Warnf("%s is reachable from other machines, and %s needs no key: anyone who reaches it can make the emulator send requests to the registered URLs", base, emulator.FirePath)
 	}
 	if opts.APIKey == "" {
 		fmt.Fprintf(errOut, "Ready: TagMango emulator on %s (any non-empty x-api-key is accepted)\n", base)

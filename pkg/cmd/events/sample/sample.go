@@ -2,7 +2,6 @@
 package sample
 
 import (
-	"fmt"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -86,7 +85,7 @@ func sampleRun(opts *SampleOptions) error {
 		return err
 	}
 	if d := e.DeprecationNote(); d != "" {
-		fmt.Fprintf(opts.IO.ErrOut, "warning: %s\n", d)
+		opts.IO.Warnf("%s", d)
 	}
 	var p *sample.Document
 	if opts.Fake {

@@ -81,7 +81,7 @@ func addRun(ctx context.Context, opts *AddOptions) error {
 		existed    bool
 		madeActive bool
 	)
-	err = config.Update(path, opts.IO.ErrOut, func(cfg *config.File) error {
+	err = config.Update(path, opts.IO, func(cfg *config.File) error {
 		p, ok := cfg.Profiles[opts.Name]
 		existed = ok
 		if !ok {

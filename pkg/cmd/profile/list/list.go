@@ -50,7 +50,7 @@ func listRun(opts *ListOptions) error {
 		return err
 	}
 	path := opts.ConfigPath()
-	cfg, err := config.LoadFile(path, opts.IO.ErrOut)
+	cfg, err := config.LoadFile(path, opts.IO)
 	if err != nil {
 		return err
 	}

@@ -48,7 +48,7 @@ func NewCmdRemove(f *cmdutil.Factory, runF func(*RemoveOptions) error) *cobra.Co
 
 func removeRun(ctx context.Context, opts *RemoveOptions) error {
 	path := opts.ConfigPath()
-	cfg, err := config.LoadFile(path, opts.IO.ErrOut)
+	cfg, err := config.LoadFile(path, opts.IO)
 	if err != nil {
 		return err
 	}

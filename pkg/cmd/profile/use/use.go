@@ -39,7 +39,7 @@ func NewCmdUse(f *cmdutil.Factory, runF func(*UseOptions) error) *cobra.Command 
 }
 
 func useRun(opts *UseOptions) error {
-	err := config.Update(opts.ConfigPath(), opts.IO.ErrOut, func(cfg *config.File) error {
+	err := config.Update(opts.ConfigPath(), opts.IO, func(cfg *config.File) error {
 		if _, ok := cfg.Profiles[opts.Name]; !ok {
 			return UnknownProfile(opts.Name, cfg)
 		}

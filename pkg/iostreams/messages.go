@@ -1,0 +1,42 @@
+package iostreams
+
+import "fmt"
+
+// SGR sequences of the stderr messages.
+const (
+	sgrReset  = "\x1b[0m"
+	sgrRed    = "\x1b[31m"
+	sgrGreen  = "\x1b[32m"
+	sgrYellow = "\x1b[33m"
+)
+
+// paintErr wraps s in the SGR colour when stderr is coloured.
+func (s *IOStreams) paintErr(sgr, text string) string {
+	if !s.errColor {
+		return text
+	}
+	return sgr + text + sgrReset
+}
+
+// Warnf writes one warning line to stderr: "warning: " and the message, the prefix in
+// yellow on a coloured terminal. Every warning of every command goes through here, so
+// they all look alike. The message is the caller's: outside text in it must already
+// be escaped (pkg/safetext).
+func (s *IOStreams) Warnf(format string, args ...any) {
+	fmt.Fprint(s.ErrOut, s.WarningLine(fmt.Sprintf(format, args...)))
+}
+
+// WarningLine is the line Warnf writes, for writers that serialise their own output
+// (a progress bar's notes).
+func (s *IOStreams) WarningLine(msg string) string {
+	return s.paintErr(sgrYellow, "warning:") + " " + msg + "\n"
+}
+
+// ErrorLine is how root prints a command's failure: "error: " and the message, the
+// prefix in red on a coloured terminal.
+func (s *IOStreams) ErrorLine(msg string) string {
+	return s.paintErr(sgrRed, "error:") + " " + msg + "\n"
+}
+
+// SuccessIcon is the ✓ of a success line on stderr, green on a coloured terminal.
+func (s *IOStreams) SuccessIcon() string { return s.paintErr(sgrGreen, "✓") }
