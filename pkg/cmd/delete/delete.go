@@ -58,6 +58,11 @@ func NewCmdDelete(f *cmdutil.Factory, runF func(*DeleteOptions) error) *cobra.Co
 		Short: "Unsubscribe a URL from TagMango",
 		Long: `Unsubscribe from TagMango and forget the subscriptions locally.
 
+With -o json or yaml each record removed carries "action": "deleted",
+"already-deleted" (TagMango had no such URL) or "forgotten" (--local-only). A URL
+deleted on TagMango that no record tracked is {"hookUrl": URL, "action": ...}, so
+[] means nothing was done.
+
 TagMango deletes by hook URL: every subscription on that URL goes, whatever its event.
 Given IDs, each resolves to its URL, and the other subscriptions on that URL are named
 and removed too. A URL that is not tracked is still deleted on TagMango (it may have
@@ -148,13 +153,14 @@ func deleteRun(ctx context.Context, opts *DeleteOptions) error {
 	now := opts.Now()
 	if len(targets) == 0 {
 		fmt.Fprintf(opts.IO.ErrOut, "nothing to delete: no %ssubscriptions tracked for %s\n", map[bool]string{true: "temporary "}[opts.Temporary], scope)
-		return cmdutil.PrintRecords(opts.IO, format, nil, now)
+		return cmdutil.PrintOutcomes(opts.IO, format, nil, now, "")
 	}
 	if opts.All && !opts.Yes && !opts.DryRun {
 		where := scope.String()
 		if scope.IsProduction() {
 			where += " on TagMango"
 		}
+		listTargets(opts.IO, targets)
 		ok, err := opts.IO.Confirm(ctx, fmt.Sprintf("Delete %d URL(s) of %s?", len(targets), where))
 		if err != nil {
 			return err
@@ -185,7 +191,7 @@ func deleteRun(ctx context.Context, opts *DeleteOptions) error {
 		return nil
 	}
 
-	removed := []store.Record{}
+	done := []cmdutil.Outcome{}
 	bulk := cmdutil.NewBulk("deletion", len(targets))
 	deleted := 0
 	var notSent []string
@@ -194,6 +200,7 @@ func deleteRun(ctx context.Context, opts *DeleteOptions) error {
 			notSent = urlsOf(targets[i:])
 			break
 		}
+		action := cmdutil.ActionForgotten
 		if !opts.LocalOnly {
 			_, err := client.Delete(ctx, t.url)
 			if err != nil && ctx.Err() != nil {
@@ -211,9 +218,11 @@ func deleteRun(ctx context.Context, opts *DeleteOptions) error {
 				continue
 			}
 			if err != nil {
-				fmt.Fprintf(opts.IO.ErrOut, "✓ %s was already gone on TagMango\n", safetext.Escape(t.url))
+				action = cmdutil.ActionAlreadyDeleted
+				fmt.Fprintf(opts.IO.ErrOut, "%s %s was already gone on TagMango\n", opts.IO.SuccessIcon(), safetext.Escape(t.url))
 			} else {
-				fmt.Fprintf(opts.IO.ErrOut, "✓ deleted %s on TagMango\n", safetext.Escape(t.url))
+				action = cmdutil.ActionDeleted
+				fmt.Fprintf(opts.IO.ErrOut, "%s deleted %s on TagMango\n", opts.IO.SuccessIcon(), safetext.Escape(t.url))
 			}
 		}
 		var gone []store.Record
@@ -224,17 +233,25 @@ func deleteRun(ctx context.Context, opts *DeleteOptions) error {
 		if err != nil {
 			return fmt.Errorf("deleted %s on TagMango but the local record could not be updated: %w", t.url, err)
 		}
-		if len(gone) == 0 && !opts.LocalOnly {
+		switch {
+		case len(gone) == 0 && opts.LocalOnly:
+			fmt.Fprintf(opts.IO.ErrOut, "  (%s was not tracked locally: nothing to forget)\n", safetext.Escape(t.url))
+		case len(gone) == 0:
+			// Deleted all the same: the output says so, so that [] means nothing was done.
 			fmt.Fprintf(opts.IO.ErrOut, "  (%s was not tracked locally)\n", safetext.Escape(t.url))
+			done = append(done, cmdutil.Outcome{HookURL: t.url, Action: action})
 		}
-		removed = append(removed, gone...)
+		for i := range gone {
+			done = append(done, cmdutil.Outcome{Record: &gone[i], Action: action})
+		}
 		deleted++
 	}
-	// No empty table: on a terminal it would be a header over nothing.
-	if len(removed) > 0 || format.IsStructured() {
-		if err := cmdutil.PrintRecords(opts.IO, format, removed, now); err != nil {
-			return err
-		}
+	heading := "Deleted:"
+	if opts.LocalOnly {
+		heading = "Forgotten locally (TagMango was not called):"
+	}
+	if err := cmdutil.PrintOutcomes(opts.IO, format, done, now, heading); err != nil {
+		return err
 	}
 	if ctx.Err() != nil {
 		if len(notSent) > 0 {
@@ -243,6 +260,31 @@ func deleteRun(ctx context.Context, opts *DeleteOptions) error {
 		return cmdutil.ErrCancel
 	}
 	return bulk.Err(opts.IO.ErrOut, deleted, "done; the subscriptions on the others are still tracked")
+}
+
+// maxListed bounds the URLs the --all prompt names; the rest are counted.
+const maxListed = 10
+
+// listTargets names, before the --all prompt, the URLs that would be deleted and the
+// events subscribed on each.
+func listTargets(ios *iostreams.IOStreams, targets []target) {
+	var b strings.Builder
+	for i, t := range targets {
+		if i == maxListed {
+			fmt.Fprintf(&b, "  and %d more\n", len(targets)-maxListed)
+			break
+		}
+		b.WriteString("  " + safetext.Escape(t.url))
+		if len(t.records) > 0 {
+			events := make([]string, 0, len(t.records))
+			for _, r := range t.records {
+				events = append(events, r.Event)
+			}
+			b.WriteString("  (" + safetext.Escape(strings.Join(events, ", ")) + ")")
+		}
+		b.WriteByte('\n')
+	}
+	fmt.Fprint(ios.ErrOut, b.String())
 }
 
 func urlsOf(targets []target) []string {

@@ -138,8 +138,9 @@ func TestDeleteUntrackedURLStillCallsAPI(t *testing.T) {
 	if len(srv.Calls()) != before+1 {
 		t.Errorf("no API call for an untracked URL")
 	}
-	if strings.TrimSpace(res.Stdout) != "[]" {
-		t.Errorf("stdout %q, want []", res.Stdout)
+	// Something was done: [] would say nothing was.
+	if want := "[\n  {\n    \"hookUrl\": \"https://elsewhere.example.com/curl-registered\",\n    \"action\": \"deleted\"\n  }\n]\n"; res.Stdout != want {
+		t.Errorf("stdout %q, want %q", res.Stdout, want)
 	}
 	if !strings.Contains(res.Stderr, "not tracked locally") {
 		t.Errorf("stderr: %s", res.Stderr)

@@ -55,6 +55,10 @@ func NewCmdRegister(f *cmdutil.Factory, runF func(*RegisterOptions) error) *cobr
 		Short: "Subscribe a URL to TagMango events",
 		Long: `Subscribe a URL to one or more TagMango events, and track the subscription locally.
 
+On a terminal a ✓ line says what was done for each event; in a pipe stdout has the
+records. With -o json or yaml each record carries "action": "registered", or
+"already-registered" when it was tracked already (no call made).
+
 One API call is made per event. An identical subscription already tracked for the
 profile is reported as already registered, without an API call (--force sends it
 again). A filter that does not apply to an event (say --course with a webinar event)
@@ -182,7 +186,7 @@ func registerRun(ctx context.Context, opts *RegisterOptions) error {
 
 	now := opts.Now()
 	var (
-		result  []store.Record
+		result  []cmdutil.Outcome
 		pending []store.Record
 	)
 	for _, name := range eventNames {
@@ -191,15 +195,15 @@ func registerRun(ctx context.Context, opts *RegisterOptions) error {
 		// emulator says nothing about production.
 		if i := state.Find(rec.ID); i >= 0 && scope.Has(state.Subscriptions[i]) && !opts.Force {
 			existing := state.Subscriptions[i]
-			fmt.Fprintf(opts.IO.ErrOut, "✓ already registered: %s %s → %s (use --force to send it again)\n", existing.ID, existing.Event, safetext.Escape(existing.HookURL))
-			result = append(result, existing)
+			fmt.Fprintf(opts.IO.ErrOut, "%s already registered: %s (use --force to send it again)\n", opts.IO.SuccessIcon(), describe(existing))
+			result = append(result, cmdutil.Outcome{Record: &existing, Action: cmdutil.ActionAlreadyRegistered})
 			continue
 		}
 		pending = append(pending, rec)
 	}
 
 	if len(pending) == 0 {
-		return cmdutil.PrintRecords(opts.IO, format, result, now)
+		return printResult(opts, format, result, now)
 	}
 	client, err := opts.APIClient(opts.Timeout)
 	if err != nil {
@@ -239,12 +243,12 @@ func registerRun(ctx context.Context, opts *RegisterOptions) error {
 		if err := st.Update(func(s *store.State) error { s.Upsert(rec); return nil }); err != nil {
 			return fmt.Errorf("TagMango accepted %s for %s but it could not be recorded locally: %w", rec.Event, rec.HookURL, err)
 		}
-		fmt.Fprintf(opts.IO.ErrOut, "✓ registered %s %s → %s\n", rec.ID, rec.Event, safetext.Escape(rec.HookURL))
-		result = append(result, rec)
+		fmt.Fprintf(opts.IO.ErrOut, "%s registered %s\n", opts.IO.SuccessIcon(), describe(rec))
+		result = append(result, cmdutil.Outcome{Record: &rec, Action: cmdutil.ActionRegistered})
 		accepted++
 	}
 	if bulk.Failed() == 0 || len(result) > 0 {
-		if err := cmdutil.PrintRecords(opts.IO, format, result, now); err != nil {
+		if err := printResult(opts, format, result, now); err != nil {
 			return err
 		}
 	}
@@ -253,9 +257,9 @@ func registerRun(ctx context.Context, opts *RegisterOptions) error {
 
 // interrupted ends a run stopped by Ctrl-C: it prints what was done (no empty table)
 // and names the events that were not sent.
-func interrupted(opts *RegisterOptions, format output.Format, result []store.Record, now time.Time, untried []store.Record) error {
+func interrupted(opts *RegisterOptions, format output.Format, result []cmdutil.Outcome, now time.Time, untried []store.Record) error {
 	if len(result) > 0 || format.IsStructured() {
-		if err := cmdutil.PrintRecords(opts.IO, format, result, now); err != nil {
+		if err := printResult(opts, format, result, now); err != nil {
 			return err
 		}
 	}
@@ -263,6 +267,25 @@ func interrupted(opts *RegisterOptions, format output.Format, result []store.Rec
 		fmt.Fprintf(opts.IO.ErrOut, "not sent: %s\n", strings.Join(eventNamesOf(untried), ", "))
 	}
 	return cmdutil.ErrCancel
+}
+
+// printResult prints what was registered. On a terminal the ✓ lines have said it all,
+// so no table repeats them (as gh does); in a pipe, or with -o json|yaml, the records
+// are the data a script reads.
+func printResult(opts *RegisterOptions, format output.Format, result []cmdutil.Outcome, now time.Time) error {
+	if !format.IsStructured() && opts.IO.IsStdoutTTY() {
+		return nil
+	}
+	return cmdutil.PrintOutcomes(opts.IO, format, result, now, "")
+}
+
+// describe names a subscription on a ✓ line: id, event, URL and filters.
+func describe(r store.Record) string {
+	s := r.ID + " " + r.Event + " → " + safetext.Escape(r.HookURL)
+	if f := r.FilterValues().String(); f != "" {
+		s += " (" + safetext.Escape(f) + ")"
+	}
+	return s
 }
 
 func eventNamesOf(records []store.Record) []string {

@@ -76,7 +76,8 @@ func TestCtrlCAtAPromptExits130AndChangesNothing(t *testing.T) {
 		args   []string
 		prompt string
 	}{
-		{[]string{"delete", "--all"}, "Delete 2 URL(s) of profile default on " + srv.URL + "? [y/N] "},
+		{[]string{"delete", "--all"}, "  https://example.com/a  (course.completed.50)\n  https://example.com/b  (course.completed.50)\n" +
+			"Delete 2 URL(s) of profile default on " + srv.URL + "? [y/N] "},
 		{[]string{"profile", "remove", "default"}, "Remove profile default and its API key? [y/N] "},
 		{[]string{"profile", "add", "staging"}, "API key for profile staging: "},
 	} {
