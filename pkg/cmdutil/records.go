@@ -2,6 +2,7 @@ package cmdutil
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/iostreams"
@@ -40,9 +41,11 @@ func printRecords(ios *iostreams.IOStreams, format output.Format, records []stor
 		if tty {
 			registered = output.RelativeTime(r.RegisteredAt, now)
 		}
+		// The marker is the same in a pipe: a script (or grep) must not mistake a
+		// subscription listen will delete for a lasting one.
 		filters := r.FilterValues().String()
-		if tty && r.Temporary {
-			filters += " (temporary)"
+		if r.Temporary {
+			filters = strings.TrimPrefix(filters+" (temporary)", " ")
 		}
 		row := []string{r.ID, r.Event, r.HookURL, filters, r.Profile, registered}
 		if withBaseURL {

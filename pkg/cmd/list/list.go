@@ -38,7 +38,8 @@ func NewCmdList(f *cmdutil.Factory, runF func(*ListOptions) error) *cobra.Comman
 the current API (--base-url). --all-profiles lists every record, with a BASE URL column.
 
 On a terminal times are relative; in a pipe rows are tab-separated with RFC 3339
-times. -o json prints an array of records ([] when there are none); each record has
+times. Both mark a temporary subscription (made by listen --register, deleted when
+it ends) with "(temporary)" in FILTERS. -o json prints an array of records ([] when there are none); each record has
 its baseUrl.`,
 		Example: `  $ tagmango-hooks list
   $ tagmango-hooks list --event course.completed.50 -o json | jq -r '.[].hookUrl'

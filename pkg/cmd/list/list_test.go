@@ -110,3 +110,56 @@ func TestListCorruptStore(t *testing.T) {
 		t.Errorf("exit %d stderr %s", res.Code, res.Stderr)
 	}
 }
+
+// A temporary subscription (made by listen --register) is marked the same way on a
+// terminal and in a pipe, with or without filters.
+func TestListMarksTemporary(t *testing.T) {
+	e := cmdtest.New(t)
+	withFilter := store.NewRecord("default", "course.completed.50", "https://tunnel.example.com/course.completed.50", store.Filters{Course: "c1"}, e.Now.Add(-time.Minute))
+	withFilter.Temporary = true
+	bare := store.NewRecord("default", "user.deleted", "https://tunnel.example.com/user.deleted", store.Filters{}, e.Now.Add(-2*time.Minute))
+	bare.Temporary = true
+	lasting := store.NewRecord("default", "webinar.completed.all", "https://example.com/b", store.Filters{}, e.Now.Add(-3*time.Minute))
+	err := store.New(e.StatePath).Update(func(s *store.State) error {
+		s.Upsert(withFilter)
+		s.Upsert(bare)
+		s.Upsert(lasting)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	res := e.Run("list")
+	if res.Code != 0 {
+		t.Fatal(res.Stderr)
+	}
+	want := lasting.ID + "\twebinar.completed.all\thttps://example.com/b\t\tdefault\t2026-11-22T10:01:05Z\n" +
+		bare.ID + "\tuser.deleted\thttps://tunnel.example.com/user.deleted\t(temporary)\tdefault\t2026-11-22T10:02:05Z\n" +
+		withFilter.ID + "\tcourse.completed.50\thttps://tunnel.example.com/course.completed.50\tcourse=c1 (temporary)\tdefault\t2026-11-22T10:03:05Z\n"
+	if res.Stdout != want {
+		t.Errorf("piped:\n%s\nwant:\n%s", res.Stdout, want)
+	}
+
+	res = e.RunWith(cmdtest.Options{StdoutTTY: true}, "list")
+	if res.Code != 0 {
+		t.Fatal(res.Stderr)
+	}
+	lines := strings.Split(strings.TrimSuffix(res.Stdout, "\n"), "\n")
+	if len(lines) != 4 {
+		t.Fatalf("terminal:\n%s", res.Stdout)
+	}
+	col := strings.Index(lines[0], "FILTERS")
+	for i, cell := range []string{"FILTERS", "", "(temporary)", "course=c1 (temporary)"} {
+		got := strings.Fields(lines[i][col:])
+		if cell == "" {
+			if lines[i][col] != ' ' || got[0] != "default" {
+				t.Errorf("line %d: want an empty FILTERS cell:\n%s", i, res.Stdout)
+			}
+			continue
+		}
+		if !strings.HasPrefix(lines[i][col:], cell+"  ") {
+			t.Errorf("line %d: FILTERS is not %q where the header says:\n%s", i, cell, res.Stdout)
+		}
+	}
+}
