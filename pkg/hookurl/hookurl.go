@@ -67,8 +67,14 @@ func IsPrivate(host string) bool {
 }
 
 // Warnings lists what is risky about a valid hook URL: plain http, and hosts TagMango
-// cannot reach.
-func Warnings(u *url.URL) []string {
+// cannot reach. apiBase is the API the URL is registered with: when it is itself on a
+// private address (the emulator, a local stand-in), what delivers is on this machine
+// or network, so a private hook URL is reachable and its plain http never crosses the
+// internet.
+func Warnings(u *url.URL, apiBase string) []string {
+	if IsPrivate(u.Hostname()) && isLocalAPI(apiBase) {
+		return nil
+	}
 	var w []string
 	if IsPrivate(u.Hostname()) {
 		w = append(w, fmt.Sprintf("%s is a private address that TagMango cannot reach; expose it with a tunnel (ngrok, cloudflared) and register the public URL", u.Hostname()))
@@ -77,4 +83,10 @@ func Warnings(u *url.URL) []string {
 		w = append(w, "the URL uses plain http: deliveries would travel unencrypted; use https")
 	}
 	return w
+}
+
+// isLocalAPI reports whether the API base URL is on a private address.
+func isLocalAPI(apiBase string) bool {
+	b, err := url.Parse(apiBase)
+	return err == nil && b.Hostname() != "" && IsPrivate(b.Hostname())
 }

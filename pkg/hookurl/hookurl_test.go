@@ -58,12 +58,40 @@ func TestIsPrivate(t *testing.T) {
 }
 
 func TestWarnings(t *testing.T) {
-	u, _ := Parse("http://localhost:3000/x")
-	if w := Warnings(u); len(w) != 2 {
-		t.Errorf("want private + http warnings, got %v", w)
+	const production = "https://api-prod-new.tagmango.com"
+	cases := []struct {
+		hook, api string
+		want      []string
+	}{
+		{"http://localhost:3000/x", production, []string{"localhost is a private address that TagMango cannot reach", "plain http"}},
+		{"https://192.168.1.20/x", production, []string{"192.168.1.20 is a private address"}},
+		{"http://example.com/x", production, []string{"plain http"}},
+		{"https://example.com/x", production, nil},
+		{"https://example.com/x", "", nil},
+		{"http://localhost:3000/x", "", []string{"private address", "plain http"}},
+		// A local API (the emulator) delivers from this machine: it reaches private
+		// addresses, and loopback http never leaves the machine.
+		{"http://127.0.0.1:3000/x", "http://127.0.0.1:4280", nil},
+		{"http://localhost:3000/x", "http://localhost:4280", nil},
+		{"http://192.168.1.20:3000/x", "http://127.0.0.1:4280", nil},
+		{"http://[::1]:3000/x", "http://[::1]:4280", nil},
+		{"http://example.com/x", "http://127.0.0.1:4280", []string{"plain http"}},
+		{"http://localhost:3000/x", "https://staging.example.com", []string{"private address", "plain http"}},
 	}
-	u, _ = Parse("https://example.com/x")
-	if w := Warnings(u); len(w) != 0 {
-		t.Errorf("want none, got %v", w)
+	for _, tc := range cases {
+		u, err := Parse(tc.hook)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := Warnings(u, tc.api)
+		if len(got) != len(tc.want) {
+			t.Errorf("%s with API %q: warnings %q, want %q", tc.hook, tc.api, got, tc.want)
+			continue
+		}
+		for i := range got {
+			if !strings.Contains(got[i], tc.want[i]) {
+				t.Errorf("%s with API %q: warning %q, want %q", tc.hook, tc.api, got[i], tc.want[i])
+			}
+		}
 	}
 }

@@ -49,9 +49,6 @@ func startTemporary(ctx context.Context, opts *ListenOptions, catalog *events.Ca
 	if err := checkFilters(opts, catalog); err != nil {
 		return nil, err
 	}
-	for _, w := range hookurl.Warnings(u) {
-		opts.IO.Warnf("%s", w)
-	}
 	if opts.Path != "/" && !strings.HasPrefix(u.Path+"/", opts.Path+"/") {
 		opts.IO.Warnf("deliveries will arrive on %s/<event>, outside --path %s, unless your tunnel rewrites paths: they would be answered 404", strings.TrimRight(u.Path, "/"), opts.Path)
 	}
@@ -64,6 +61,9 @@ func startTemporary(ctx context.Context, opts *ListenOptions, catalog *events.Ca
 	scope, err := cmdutil.Scope(settings)
 	if err != nil {
 		return nil, err
+	}
+	for _, w := range hookurl.Warnings(u, scope.BaseURL) {
+		opts.IO.Warnf("%s", w)
 	}
 	st, err := opts.Store()
 	if err != nil {

@@ -126,3 +126,56 @@ func TestRegisterPrintsLinesOrATable(t *testing.T) {
 func id(srv *cmdtest.APIServer, event string) string {
 	return store.Scope{Profile: "default", BaseURL: srv.URL}.RecordID(event, hook, store.Filters{Course: "c1"})
 }
+
+// TagMango cannot reach a private address, but a local API (the emulator) delivers
+// from this machine: registering a loopback URL with it is what a local test does.
+func TestRegisterURLWarningsDependOnTheAPI(t *testing.T) {
+	const (
+		unreachable = "warning: 192.168.1.20 is a private address that TagMango cannot reach"
+		plainHTTP   = "warning: the URL uses plain http"
+	)
+	cases := []struct {
+		name       string
+		production bool
+		url        string
+		want       []string
+	}{
+		{name: "production, private", production: true, url: "http://192.168.1.20:3000/hook", want: []string{unreachable, plainHTTP}},
+		{name: "production, public http", production: true, url: "http://example.com/hook", want: []string{plainHTTP}},
+		{name: "local API, loopback", url: "http://127.0.0.1:3000/hooks"},
+		{name: "local API, localhost", url: "http://localhost:3000/hooks"},
+		{name: "local API, private", url: "http://192.168.1.20:3000/hook"},
+		{name: "local API, public http", url: "http://example.com/hook", want: []string{plainHTTP}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			e := cmdtest.New(t)
+			args := []string{"register", "--url", tc.url, "-e", "course.completed.50"}
+			if tc.production {
+				// Nothing may reach production: the warnings come before the dry run.
+				e.WriteConfig("profiles:\n  default:\n    api-key: " + cmdtest.TestAPIKey + "\n")
+				args = append(args, "--dry-run")
+			} else {
+				e.WithProfile(cmdtest.NewAPIServer(t).URL)
+			}
+			res := e.RunWith(cmdtest.Options{StderrTTY: true}, args...)
+			if res.Code != 0 {
+				t.Fatalf("exit %d: %s", res.Code, res.Stderr)
+			}
+			var got []string
+			for _, line := range strings.Split(res.Stderr, "\n") {
+				if strings.HasPrefix(line, "warning: ") {
+					got = append(got, line)
+				}
+			}
+			if len(got) != len(tc.want) {
+				t.Fatalf("warnings %q, want %q", got, tc.want)
+			}
+			for i := range got {
+				if !strings.HasPrefix(got[i], tc.want[i]) {
+					t.Errorf("warning %q, want %q", got[i], tc.want[i])
+				}
+			}
+		})
+	}
+}

@@ -161,11 +161,6 @@ func registerRun(ctx context.Context, opts *RegisterOptions) error {
 	if err != nil {
 		return err
 	}
-	warnings = append(warnings, hookurl.Warnings(u)...)
-	for _, w := range warnings {
-		opts.IO.Warnf("%s", w)
-	}
-
 	settings, err := opts.Settings()
 	if err != nil {
 		return err
@@ -173,6 +168,10 @@ func registerRun(ctx context.Context, opts *RegisterOptions) error {
 	scope, err := cmdutil.Scope(settings)
 	if err != nil {
 		return err
+	}
+	warnings = append(warnings, hookurl.Warnings(u, scope.BaseURL)...)
+	for _, w := range warnings {
+		opts.IO.Warnf("%s", w)
 	}
 	st, err := opts.Store()
 	if err != nil {

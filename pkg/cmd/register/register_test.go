@@ -149,7 +149,7 @@ func TestRegisterWarnings(t *testing.T) {
 	if res.Code != 0 {
 		t.Fatalf("exit %d: %s", res.Code, res.Stderr)
 	}
-	for _, want := range []string{"private address", "plain http", "--page is accepted by the API", "course.completed is deprecated; use course.completed.100"} {
+	for _, want := range []string{"--page is accepted by the API", "course.completed is deprecated; use course.completed.100"} {
 		if !strings.Contains(res.Stderr, want) {
 			t.Errorf("stderr lacks %q:\n%s", want, res.Stderr)
 		}
