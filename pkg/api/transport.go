@@ -13,6 +13,9 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
+
+	"github.com/tagmango-hooks/tagmango-hooks/pkg/safetext"
 )
 
 // Retry policy: TagMango's docs advise backing off; the product caps the waits so a
@@ -244,7 +247,7 @@ func parseRetryAfter(v string, now time.Time) (time.Duration, bool) {
 }
 
 // logTransport writes the --verbose log of each attempt: the request as sent (key
-// masked) and the status with the time it took.
+// masked), the status with the time it took, and the start of the answer's body.
 type logTransport struct {
 	next http.RoundTripper
 	log  *logger
@@ -278,7 +281,46 @@ func (t *logTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		return nil, err
 	}
 	t.log.printf("< %s (%s)", statusLine(resp.StatusCode), elapsed)
+	// attemptTransport has read the (bounded) body into memory: reading it again
+	// costs nothing, and the caller gets it whole.
+	data, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	resp.Body = io.NopCloser(bytes.NewReader(data))
+	if err != nil {
+		return nil, err
+	}
+	t.log.lines(t.log.bodyLines(data)...)
 	return resp, nil
+}
+
+// maxLoggedBody bounds the answer -v shows: all of a TagMango envelope, the start of
+// a proxy's error page.
+const maxLoggedBody = 2 << 10
+
+// bodyLines renders an answer's body for the log, one "< " line per line of it. The
+// key and URL passwords are masked before the body is cut, so that the cut cannot
+// leave part of one; each line is made terminal-safe, since the server wrote it.
+func (l *logger) bodyLines(data []byte) []string {
+	if len(data) == 0 {
+		return nil
+	}
+	s := redactURLPasswords(redact(string(data), l.key))
+	cut := len(s) > maxLoggedBody
+	if cut {
+		n := maxLoggedBody
+		for n > 0 && !utf8.RuneStart(s[n]) {
+			n--
+		}
+		s = s[:n]
+	}
+	var lines []string
+	for _, line := range strings.Split(strings.TrimRight(s, "\r\n"), "\n") {
+		lines = append(lines, "< "+safetext.Escape(strings.TrimSuffix(line, "\r")))
+	}
+	if cut {
+		lines = append(lines, fmt.Sprintf("< … (%d bytes in all)", len(data)))
+	}
+	return lines
 }
 
 // headerLines renders headers as "name: value", lower-case and sorted, as the API

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -107,7 +108,7 @@ func TestHugeAnswerIsReadBounded(t *testing.T) {
 }
 
 func TestVerboseLog(t *testing.T) {
-	api := newFakeAPI(t, reply{status: 503}, reply{status: 200, body: `{"success":true}`})
+	api := newFakeAPI(t, reply{status: 503, body: `{"message":"busy","success":false}`}, reply{status: 200, body: `{"success":true}`})
 	var log strings.Builder
 	c, _ := newTestClient(t, api.URL, func(o *Options) { o.Verbose = &log })
 	if _, err := c.Register(context.Background(), RegisterRequest{HookURL: "https://example.com/h", Event: "course.completed.50", Course: "c1"}); err != nil {
@@ -121,14 +122,54 @@ func TestVerboseLog(t *testing.T) {
 		`> {"hookUrl":"https://example.com/h","event":"course.completed.50","course":"c1"}` + "\n"
 	want := request +
 		"< 503 Service Unavailable (0s)\n" +
+		`< {"message":"busy","success":false}` + "\n" +
 		"retrying in 500ms (503 Service Unavailable, attempt 2 of 3)\n" +
 		request +
-		"< 200 OK (0s)\n"
+		"< 200 OK (0s)\n" +
+		`< {"success":true}` + "\n"
 	if log.String() != want {
 		t.Errorf("log:\n%s\nwant:\n%s", log.String(), want)
 	}
 	if strings.Contains(log.String(), testKey) {
 		t.Error("the log holds the full key")
+	}
+}
+
+// -v shows the answer's body too: the key and URL passwords masked, escape sequences
+// shown escaped, at most maxLoggedBody bytes; and the caller still gets all of it.
+func TestVerboseLogShowsTheAnswer(t *testing.T) {
+	long := `{"message":"x` + strings.Repeat("é", maxLoggedBody) + `","success":false}`
+	cases := []struct {
+		name string
+		body string
+		want string
+	}{
+		{"redacted", `{"message":"bad key ` + testKey + ` for https://u:hunter2@x.example.com/","success":false}`,
+			`< {"message":"bad key ` + testMasked + ` for https://u:xxxxx@x.example.com/","success":false}` + "\n"},
+		{"terminal-safe", "{\"message\":\"\x1b[2J\u202egnp.exe\x07\"}", `< {"message":"\x1b[2J\u202egnp.exe\x07"}` + "\n"},
+		{"lines", "<html>\r\n<body>502 Bad Gateway</body>\r\n</html>\r\n", "< <html>\n< <body>502 Bad Gateway</body>\n< </html>\n"},
+		{"empty", "", ""},
+		{"bounded", long, "< " + long[:maxLoggedBody-1] + "\n< … (" + fmt.Sprint(len(long)) + " bytes in all)\n"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			api := newFakeAPI(t, reply{status: 400, body: tc.body})
+			var log strings.Builder
+			c, _ := newTestClient(t, api.URL, func(o *Options) { o.Verbose = &log })
+			_, err := c.Delete(context.Background(), "https://example.com/h")
+			_, answer, _ := strings.Cut(log.String(), "< 400 Bad Request (0s)\n")
+			if answer != tc.want {
+				t.Errorf("logged answer:\n%q\nwant:\n%q", answer, tc.want)
+			}
+			// The body reached the caller whole: the error quotes its message.
+			if e, ok := errors.AsType[*Error](err); !ok || e.Status != 400 || (tc.name == "redacted" && !strings.Contains(e.Message, "bad key")) {
+				t.Errorf("err = %v", err)
+			}
+		})
+	}
+	// The cut falls between runes ("é" is 2 bytes; the prefix is odd).
+	if !strings.HasSuffix(long[:maxLoggedBody-1], "é") {
+		t.Fatal("the bounded case does not cut inside a rune")
 	}
 }
 

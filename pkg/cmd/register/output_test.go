@@ -179,3 +179,19 @@ func TestRegisterURLWarningsDependOnTheAPI(t *testing.T) {
 		})
 	}
 }
+
+// -v logs the answer's body after its status, with the key masked.
+func TestRegisterVerboseShowsTheAnswer(t *testing.T) {
+	e := cmdtest.New(t)
+	srv := cmdtest.NewAPIServer(t)
+	e.WithProfile(srv.URL)
+	srv.Enqueue(cmdtest.Response{Status: 400, Body: `{"message":"Invalid key ` + cmdtest.TestAPIKey + `","success":false}`})
+	res := e.Run("register", "--url", hook, "-e", "course.completed.50", "-v")
+	if res.Code != 1 {
+		t.Fatalf("exit %d: %s", res.Code, res.Stderr)
+	}
+	if want := "< 400 Bad Request (0s)\n< {\"message\":\"Invalid key …9f3a\",\"success\":false}\n"; !strings.Contains(res.Stderr, want) {
+		t.Errorf("stderr lacks %q:\n%s", want, res.Stderr)
+	}
+	// cmdtest fails the test by itself if the full key appears anywhere.
+}
