@@ -32,6 +32,12 @@ func (s *IOStreams) WarningLine(msg string) string {
 	return s.paintErr(sgrYellow, "warning:") + " " + msg + "\n"
 }
 
+// Errorf writes one error line to stderr, as root prints a command's failure: for what
+// a command reports itself before it ends (a clean-up that failed).
+func (s *IOStreams) Errorf(format string, args ...any) {
+	fmt.Fprint(s.ErrOut, s.ErrorLine(fmt.Sprintf(format, args...)))
+}
+
 // ErrorLine is how root prints a command's failure: "error: " and the message, the
 // prefix in red on a coloured terminal.
 func (s *IOStreams) ErrorLine(msg string) string {

@@ -510,7 +510,7 @@ func listenRun(ctx context.Context, opts *ListenOptions) error {
 	case runErr != nil && ctx.Err() != nil && !errors.Is(runErr, syscall.EPIPE):
 		// After Ctrl-C, root would only say "interrupted": what was not shown or not
 		// saved must be said.
-		fmt.Fprintf(opts.IO.ErrOut, "error: %s\n", runErr)
+		opts.IO.Errorf("%s", runErr)
 		return cmdutil.ErrSilent
 	case runErr != nil:
 		return runErr

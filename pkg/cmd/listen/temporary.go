@@ -272,7 +272,7 @@ func (t *temporarySubscriptions) deleteAll(ctx context.Context, records []store.
 		case err == nil, api.IsNotFound(err):
 			gone[r.HookURL] = true
 		default:
-			fmt.Fprintf(t.io.ErrOut, "error: deleting %s: %v\n", r.HookURL, err)
+			t.io.Errorf("deleting %s: %v", r.HookURL, err)
 			if cmdutil.StopsBulk(err) {
 				stop = err
 			}
@@ -296,7 +296,7 @@ func (t *temporarySubscriptions) deleteAll(ctx context.Context, records []store.
 		}
 	}
 	if errors.Is(dctx.Err(), context.DeadlineExceeded) {
-		fmt.Fprintf(t.io.ErrOut, "error: the clean-up took longer than %s\n", cleanupTimeout)
+		t.io.Errorf("the clean-up took longer than %s", cleanupTimeout)
 	}
 	return failed
 }
