@@ -54,7 +54,7 @@ func TestDeleteJSONSaysWhatWasDone(t *testing.T) {
 			got := []string{}
 			for _, o := range outcomes(t, res.Stdout) {
 				got = append(got, o.Event+"@"+o.HookURL[strings.LastIndex(o.HookURL, "/")+1:]+":"+o.Action)
-				if o.Record.Event != "" && (o.ID == "" || o.Profile != "default" || o.RegisteredAt.IsZero()) {
+				if o.Event != "" && (o.ID == "" || o.Profile != "default" || o.RegisteredAt.IsZero()) {
 					t.Errorf("a record's fields are missing: %+v", o)
 				}
 			}
