@@ -22,6 +22,7 @@ import (
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/cmdutil"
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/config"
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/events"
+	"github.com/tagmango-hooks/tagmango-hooks/pkg/hookurl"
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/iostreams"
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/output"
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/receiver"
@@ -173,7 +174,7 @@ clean-up.`,
 	eventFlag.AddDeprecatedAlias(f, cmd)
 	fl.IntVarP(&opts.Count, "count", "n", 0, "exit after this many (matching) deliveries")
 	fl.DurationVar(&opts.Timeout, "timeout", 0, "stop after this long (with --count: exit 3 if fewer came)")
-	fl.StringArrayVar(&opts.ForwardTo, "forward-to", nil, "relay deliveries to URL, or EVENT=URL for one event or family (repeatable)")
+	fl.StringArrayVar(&opts.ForwardTo, "forward-to", nil, "relay deliveries to URL, or EVENT=URL for one event or family (repeatable; localhost:3000/x needs no http://)")
 	fl.DurationVar(&opts.ForwardTimeout, "forward-timeout", receiver.DefaultForwardTimeout, "how long your handler may take before the sender gets 504")
 	fl.StringVar(&opts.Save, "save", "", "append the JSON line of every delivery to `FILE`; 2xx only once written")
 	fl.BoolVar(&opts.SaveFsync, "save-fsync", false, "with --save: sync the file to disk before answering (slower)")
@@ -296,6 +297,10 @@ func parseRoute(s string) (receiver.Route, error) {
 }
 
 func forwardURL(s string) (string, error) {
+	s, err := hookurl.WithLoopbackScheme(s)
+	if err != nil {
+		return "", err
+	}
 	u, err := url.Parse(s)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return "", fmt.Errorf("invalid URL %q: use an absolute http:// or https:// URL, or EVENT=URL", s)

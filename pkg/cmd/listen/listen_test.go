@@ -102,7 +102,11 @@ func TestParseFlags(t *testing.T) {
 		{name: "bad count", args: []string{"--count", "-1"}, err: "invalid --count -1"},
 		{name: "bad header", args: []string{"--require-header", "X-Secret"}, err: "--require-header: use NAME=VALUE"},
 		{name: "bad header name", args: []string{"--require-header", "X Secret=1"}, err: `--require-header: "X Secret" is not a valid header name`},
-		{name: "bad route", args: []string{"--forward-to", "localhost:3000"}, err: `--forward-to: invalid URL "localhost:3000"`},
+		{name: "bad route", args: []string{"--forward-to", "ftp://localhost:3000"}, err: `--forward-to: invalid URL "ftp://localhost:3000"`},
+		{name: "a public route needs its scheme", args: []string{"--forward-to", "hooks.example.com/tm"}, err: `--forward-to: invalid URL "hooks.example.com/tm": it has no scheme; did you mean https://hooks.example.com/tm?`},
+		{name: "loopback routes need no scheme", args: []string{"--forward-to", "localhost:3000/x", "--forward-to", "webinar.*=127.0.0.1:3001/w", "-e", "user.deleted", "--forward-to", "user.deleted=[::1]:3002"}, check: func(o *listencmd.ListenOptions) bool {
+			return slices.Equal(o.Routes, []receiver.Route{{URL: "http://localhost:3000/x"}, {Event: "webinar.*", URL: "http://127.0.0.1:3001/w"}, {Event: "user.deleted", URL: "http://[::1]:3002"}})
+		}},
 		{name: "two defaults", args: []string{"--forward-to", "http://a", "--forward-to", "http://b"}, err: "give at most one plain URL"},
 		{name: "register without public URL", args: []string{"--register", "--event", "user.deleted"}, err: "--register needs --public-url"},
 		{name: "register without events", args: []string{"--register", "--public-url", "https://x"}, err: "--register needs at least one --event"},
@@ -408,6 +412,7 @@ func TestListenValidation(t *testing.T) {
 		{[]string{"--register", "--public-url", "https://p.example.com", "--event", "webinar.reminder.*"}, 2, `error: --event: "webinar.reminder.*" is a family, and TagMango subscribes single events; name them: --event webinar.reminder.all,webinar.reminder.1day,webinar.reminder.15min`},
 		{[]string{"--register", "--public-url", "https://p.example.com", "--event", "webinar.reminder.all", "--course", "c1"}, 2, "--course does not apply to webinar.reminder.all (its filter is --webinar)"},
 		{[]string{"--register", "--public-url", "ftp://p.example.com", "--event", "user.deleted"}, 2, "--public-url: invalid URL"},
+		{[]string{"--register", "--public-url", "abc.trycloudflare.com", "--event", "user.deleted"}, 2, `--public-url: invalid URL "abc.trycloudflare.com": it has no scheme; did you mean https://abc.trycloudflare.com?`},
 		{[]string{"--save", "/nonexistent-dir/x.jsonl"}, 1, "error: --save: open /nonexistent-dir/x.jsonl"},
 	}
 	for _, tt := range tests {

@@ -439,3 +439,21 @@ func TestRegisterDryRunStructured(t *testing.T) {
 		}
 	}
 }
+
+func TestRegisterURLWithoutScheme(t *testing.T) {
+	e := cmdtest.New(t)
+	srv := cmdtest.NewAPIServer(t)
+	e.WithProfile(srv.URL)
+	for url, want := range map[string]string{
+		"hooks.example.com/tm":  `error: --url: invalid URL "hooks.example.com/tm": it has no scheme; did you mean https://hooks.example.com/tm?`,
+		"localhost:3000/hooks": `did you mean http://localhost:3000/hooks?`,
+	} {
+		res := e.Run("register", "--url", url, "-e", "user.deleted")
+		if res.Code != 2 || !strings.Contains(res.Stderr, want) {
+			t.Errorf("%s: exit %d stderr %s", url, res.Code, res.Stderr)
+		}
+	}
+	if len(srv.Calls()) != 0 || e.ReadState() != "" {
+		t.Errorf("sent or recorded something")
+	}
+}

@@ -111,7 +111,7 @@ and "skippedLines"; failures are identified by their seq.`,
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&opts.To, "to", "", "the `URL` to POST the deliveries to")
+	fl.StringVar(&opts.To, "to", "", "the `URL` to POST the deliveries to (localhost:3000/x needs no http://)")
 	fl.StringSliceVar(&opts.Seqs, "seq", nil, "replay only the delivery with this sequence number (repeatable, comma-separated)")
 	eventFlag = cmdutil.AddEventFlag(f, cmd, cmdutil.Select, "replay only deliveries detected as this event or family")
 	eventFlag.AddDeprecatedAlias(f, cmd)
@@ -138,7 +138,7 @@ func replayRun(ctx context.Context, opts *ReplayOptions) error {
 	if err != nil {
 		return err
 	}
-	if _, err := hookurl.Parse(opts.To); err != nil {
+	if opts.To, err = hookurl.ParseTarget(opts.To); err != nil {
 		return cmdutil.Invalidf("--to: %v", err)
 	}
 	header, err := triggerCmd.ParseHeaders(opts.Headers)

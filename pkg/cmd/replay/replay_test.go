@@ -131,7 +131,8 @@ func TestReplayErrors(t *testing.T) {
 		{"missing file", []string{filepath.Join(t.TempDir(), "nope.jsonl"), "--to", rc.URL}, 1, "cannot read"},
 		{"directory", []string{t.TempDir(), "--to", rc.URL}, 1, "cannot read"},
 		{"no --to", []string{file}, 2, "--to is required"},
-		{"bad --to", []string{file, "--to", "localhost:3000"}, 2, "absolute http"},
+		{"bad --to", []string{file, "--to", "ftp://localhost:3000"}, 2, "absolute http"},
+		{"public --to without a scheme", []string{file, "--to", "hooks.example.com/tm"}, 2, `--to: invalid URL "hooks.example.com/tm": it has no scheme; did you mean https://hooks.example.com/tm?`},
 		{"bad seq", []string{file, "--to", rc.URL, "--seq", "x"}, 2, `--seq "x"`},
 		{"unknown event", []string{file, "--to", rc.URL, "--event", "webinar.reminder.al"}, 2, `error: --event: unknown event "webinar.reminder.al"; did you mean "webinar.reminder.all"?`},
 		{"unknown event in a list", []string{file, "--to", rc.URL, "-e", "webinar.reminder.all,webinar.reminder.al"}, 2, `did you mean "webinar.reminder.all"?`},
@@ -317,5 +318,20 @@ func TestReplaySkipsLongJunk(t *testing.T) {
 	}
 	if reqs := rc.Requests(); len(reqs) != 1 || string(reqs[0].Body) != `{"n":7}` {
 		t.Errorf("deliveries %+v", reqs)
+	}
+}
+
+func TestReplayToLoopbackWithoutScheme(t *testing.T) {
+	rc := delivertest.New(t, nil)
+	file := writeSaved(t, saved)
+	res := run(t, file, "--to", strings.TrimPrefix(rc.URL, "http://")+"/hooks/tm", "--seq", "1", "-o", "json")
+	if res.Code != 0 {
+		t.Fatalf("exit %d: %s", res.Code, res.Stderr)
+	}
+	if reqs := rc.Requests(); len(reqs) != 1 || reqs[0].RequestURI != "/hooks/tm" {
+		t.Errorf("requests %v", reqs)
+	}
+	if !strings.Contains(res.Stdout, `"url": "`+rc.URL+`/hooks/tm"`) {
+		t.Errorf("the report names the URL used: %s", res.Stdout)
 	}
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/cmdutil"
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/emulator"
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/events"
+	"github.com/tagmango-hooks/tagmango-hooks/pkg/hookurl"
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/iostreams"
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/output"
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/sample"
@@ -115,7 +116,7 @@ when no emulator answers. -o json prints the emulator's report as it came.`,
 	fl.StringVar(&opts.Webinar, "webinar", "", "the webinar the event is about")
 	fl.IntVarP(&opts.Participants, "participants", "n", 1, "participants: one delivery each to every matching registration")
 	fl.StringArrayVar(&opts.Sets, "set", nil, "override a field of every delivery: field=value (repeatable)")
-	fl.StringVar(&opts.EmulatorURL, "emulator", emulator.DefaultURL, "the emulator's URL (env "+EnvEmulatorURL+")")
+	fl.StringVar(&opts.EmulatorURL, "emulator", emulator.DefaultURL, "the emulator's URL (env "+EnvEmulatorURL+"; localhost:4280 needs no http://)")
 	return cmd
 }
 
@@ -143,7 +144,11 @@ func fireRun(ctx context.Context, opts *FireOptions) error {
 	if req.Payload, err = overrides(e, opts.Sets); err != nil {
 		return err
 	}
-	client, err := emulator.NewClient(opts.EmulatorURL, opts.Transport)
+	emulatorURL, err := hookurl.WithLoopbackScheme(opts.EmulatorURL)
+	if err != nil {
+		return cmdutil.Invalidf("--emulator: %v", err)
+	}
+	client, err := emulator.NewClient(emulatorURL, opts.Transport)
 	if err != nil {
 		return cmdutil.Invalidf("--emulator: %v", err)
 	}

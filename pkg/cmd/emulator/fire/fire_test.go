@@ -400,3 +400,17 @@ func TestFireReportCountsOmittedFailuresByCause(t *testing.T) {
 		}
 	}
 }
+
+func TestFireEmulatorWithoutScheme(t *testing.T) {
+	e := cmdtest.New(t)
+	w := newWorld(t, emulator.Config{})
+	w.register(t, "/all", "user.deleted", "")
+	res := e.Run("emulator", "fire", "user.deleted", "--emulator", strings.TrimPrefix(w.url, "http://"))
+	if res.Code != 0 || len(w.received("/all")) != 1 {
+		t.Errorf("exit %d: %s", res.Code, res.Stderr)
+	}
+	res = e.Run("emulator", "fire", "user.deleted", "--emulator", "emulator.example.com:4280")
+	if res.Code != 2 || !strings.Contains(res.Stderr, `--emulator: invalid URL "emulator.example.com:4280": it has no scheme; did you mean https://emulator.example.com:4280?`) {
+		t.Errorf("exit %d: %s", res.Code, res.Stderr)
+	}
+}
