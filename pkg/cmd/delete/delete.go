@@ -60,7 +60,7 @@ func NewCmdDelete(f *cmdutil.Factory, runF func(*DeleteOptions) error) *cobra.Co
 
 TagMango deletes by hook URL: every subscription on that URL goes, whatever its event.
 Given IDs, each resolves to its URL, and the other subscriptions on that URL are named
-and removed too. A URL that is not tracked is still deleted on TagMango (it may have
+and removed too; an ID may be shortened to a unique prefix of 4 or more characters. A URL that is not tracked is still deleted on TagMango (it may have
 been registered with curl). A 404 from the API means it was already gone.
 
 Only the subscriptions of the current profile on the current API (--base-url) are
@@ -70,6 +70,7 @@ are named.`,
 		Example: `  $ tagmango-hooks delete --url https://example.com/hooks/tm
   $ tagmango-hooks delete --url https://example.com/a --url https://example.com/b
   $ tagmango-hooks delete 3f9a1c2e
+  $ tagmango-hooks delete 3f9a
   $ tagmango-hooks delete --all --yes
   $ tagmango-hooks delete --temporary`,
 		ValidArgsFunction: completeIDs(f),
@@ -278,25 +279,33 @@ func resolveTargets(opts *DeleteOptions, state *store.State, scope store.Scope) 
 			addURL(u)
 		}
 	case len(opts.IDs) > 0:
+		// Each id, or a unique prefix of one, is resolved first: the notes below name
+		// the subscriptions that go without being asked for.
+		found := make([]store.Record, 0, len(opts.IDs))
 		for _, id := range opts.IDs {
-			var found *store.Record
-			for i := range ofScope {
-				if ofScope[i].ID == id {
-					found = &ofScope[i]
-				}
+			r, ok, err := cmdutil.ResolveID(ofScope, id)
+			if err != nil {
+				return nil, err
 			}
-			if found == nil {
+			if !ok {
 				return nil, cmdutil.Invalidf("no tracked subscription with id %q for %s%s; see `tagmango-hooks list`", id, scope, elsewhere(state, id))
 			}
-			addURL(found.HookURL)
+			found = append(found, r)
+		}
+		asked := func(id string) bool {
+			return slices.ContainsFunc(found, func(r store.Record) bool { return r.ID == id })
+		}
+		for _, rec := range found {
+			id := rec.ID
+			addURL(rec.HookURL)
 			var others []string
-			for _, r := range byURL(found.HookURL) {
-				if r.ID != id && !slices.Contains(opts.IDs, r.ID) {
+			for _, r := range byURL(rec.HookURL) {
+				if r.ID != id && !asked(r.ID) {
 					others = append(others, r.ID+" ("+r.Event+")")
 				}
 			}
 			if len(others) > 0 {
-				fmt.Fprintf(opts.IO.ErrOut, "note: TagMango deletes by URL, so %s also removes %s on %s\n", id, strings.Join(others, ", "), found.HookURL)
+				fmt.Fprintf(opts.IO.ErrOut, "note: TagMango deletes by URL, so %s also removes %s on %s\n", id, strings.Join(others, ", "), rec.HookURL)
 			}
 		}
 	case opts.All:
@@ -331,11 +340,10 @@ func resolveTargets(opts *DeleteOptions, state *store.State, scope store.Scope) 
 // elsewhere says which profile and API hold the record id, when it is not the
 // current scope's: the usual reason for "no tracked subscription".
 func elsewhere(state *store.State, id string) string {
-	i := state.Find(id)
-	if i < 0 {
+	r, ok, err := cmdutil.ResolveID(state.Subscriptions, id)
+	if !ok || err != nil {
 		return ""
 	}
-	r := state.Subscriptions[i]
 	flags := "--profile " + r.Profile
 	if r.API() != config.DefaultBaseURL {
 		flags += " --base-url " + r.API()

@@ -445,7 +445,7 @@ func TestRegisterURLWithoutScheme(t *testing.T) {
 	srv := cmdtest.NewAPIServer(t)
 	e.WithProfile(srv.URL)
 	for url, want := range map[string]string{
-		"hooks.example.com/tm":  `error: --url: invalid URL "hooks.example.com/tm": it has no scheme; did you mean https://hooks.example.com/tm?`,
+		"hooks.example.com/tm": `error: --url: invalid URL "hooks.example.com/tm": it has no scheme; did you mean https://hooks.example.com/tm?`,
 		"localhost:3000/hooks": `did you mean http://localhost:3000/hooks?`,
 	} {
 		res := e.Run("register", "--url", url, "-e", "user.deleted")
