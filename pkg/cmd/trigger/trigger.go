@@ -140,6 +140,7 @@ when it had come, else as errors of kind "interrupted"; "passed" is false).
 	fl.StringArrayVarP(&opts.Headers, "header", "H", nil, "add a header to every delivery: `NAME=VALUE` (repeatable)")
 	fl.DurationVar(&opts.Timeout, "timeout", deliver.TagMangoTimeout, "time limit of each delivery")
 	fl.Uint64Var(&opts.Seed, "seed", 0, "seed of the fake payloads, for reproducible runs (0 is random)")
+	_ = cmd.RegisterFlagCompletionFunc("set", shared.CompleteSet(f))
 	return cmd
 }
 

@@ -121,6 +121,7 @@ when no emulator answers. -o json prints the emulator's report as it came.`,
 	fl.IntVarP(&opts.Participants, "participants", "n", 1, "participants: one delivery each to every matching registration")
 	fl.StringArrayVar(&opts.Sets, "set", nil, "set a field of every delivery: `field=value`, dotted paths such as callList.0.webinar (repeatable)")
 	fl.BoolVar(&opts.Force, "force", false, "let --set add fields the catalog does not document (as strings)")
+	_ = cmd.RegisterFlagCompletionFunc("set", shared.CompleteSet(f))
 	fl.StringVar(&opts.EmulatorURL, "emulator", emulator.DefaultURL, "the emulator's URL (env "+EnvEmulatorURL+"; localhost:4280 needs no http://)")
 	return cmd
 }
