@@ -47,7 +47,7 @@ times. -o json prints an array of records ([] when there are none); each record 
 its baseUrl.`,
 		Example: `  $ tagmango-hooks list
   $ tagmango-hooks list --event course.completed.50 -o json | jq -r '.[].hookUrl'
-  $ tagmango-hooks list -e 'course.completed.*',webinar.reminder.all
+  $ tagmango-hooks list -e 'course.completed.*,webinar.reminder.all'
   $ tagmango-hooks ls --all-profiles`,
 		Args: cmdutil.NoArgs,
 		RunE: func(_ *cobra.Command, _ []string) error {
@@ -58,7 +58,7 @@ its baseUrl.`,
 			return listRun(opts)
 		},
 	}
-	eventFlag = cmdutil.AddEventFlag(f, cmd, cmdutil.Select, "only subscriptions to this event or family (course.completed.*)")
+	eventFlag = cmdutil.AddEventFlag(f, cmd, cmdutil.Select, "only subscriptions to this `EVENT` or family (course.completed.*)")
 	cmd.Flags().StringVar(&opts.URL, "url", "", "only subscriptions on this hook URL")
 	cmd.Flags().BoolVar(&opts.AllProfiles, "all-profiles", false, "list the subscriptions of every profile and API, with their base URL")
 	return cmd

@@ -170,7 +170,7 @@ clean-up.`,
 	fl.IntVar(&opts.Port, "port", receiver.DefaultPort, "port to listen on (0 picks a free port)")
 	fl.StringVar(&opts.Path, "path", receiver.DefaultPath, "accept deliveries on this path and below")
 	fl.BoolVar(&opts.JSON, "json", false, "print one JSON object per delivery (for jq)")
-	eventFlag = cmdutil.AddEventFlag(f, cmd, cmdutil.Select, "show and count only this event or family (course.completed.*); with --register, subscribe it")
+	eventFlag = cmdutil.AddEventFlag(f, cmd, cmdutil.Select, "show and count only this `EVENT` or family (course.completed.*); with --register, subscribe it")
 	eventFlag.AddDeprecatedAlias(f, cmd)
 	fl.IntVarP(&opts.Count, "count", "n", 0, "exit after this many (matching) deliveries")
 	fl.DurationVar(&opts.Timeout, "timeout", 0, "stop after this long (with --count: exit 3 if fewer came)")

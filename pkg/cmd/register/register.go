@@ -52,7 +52,7 @@ func NewCmdRegister(f *cmdutil.Factory, runF func(*RegisterOptions) error) *cobr
 	}
 	var eventFlag *cmdutil.EventFlag
 	cmd := &cobra.Command{
-		Use:   "register --url URL --event EVENT [--event EVENT ...]",
+		Use:   "register --url URL --event EVENT[,EVENT...] [--event EVENT ...]",
 		Short: "Subscribe a URL to TagMango events",
 		Long: `Subscribe a URL to one or more TagMango events, and track the subscription locally.
 
@@ -61,8 +61,9 @@ profile is reported as already registered, without an API call (--force sends it
 again). A filter that does not apply to an event (say --course with a webinar event)
 is refused: TagMango would ignore it and deliver every entity's events.`,
 		Example: `  $ tagmango-hooks register --url https://example.com/hooks/tm --event course.completed.50 --course 634fc35ddaf58580e2418c40
-  $ tagmango-hooks register --url https://example.com/hooks/tm --event webinar.reminder.all --event webinar.completed.all
-  $ tagmango-hooks register --url https://example.com/hooks/tm --event order.created.completed --dry-run`,
+  $ tagmango-hooks register --url https://example.com/hooks/tm -e webinar.reminder.all,webinar.completed.all
+  $ tagmango-hooks register --url https://example.com/hooks/tm --event order.created.completed --dry-run
+  $ tagmango-hooks register --url https://example.com/hooks/tm --event user.deleted --dry-run -o json`,
 		Args: cmdutil.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			opts.Events = eventFlag.Names()
@@ -80,7 +81,7 @@ is refused: TagMango would ignore it and deliver every entity's events.`,
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&opts.URL, "url", "", "the URL TagMango will POST events to")
-	eventFlag = cmdutil.AddEventFlag(f, cmd, cmdutil.Subscribe, "event type to subscribe to")
+	eventFlag = cmdutil.AddEventFlag(f, cmd, cmdutil.Subscribe, "subscribe to this `EVENT` type")
 	fl.StringVar(&opts.Filters.Mango, "mango", "", "only events of this mango (product) ID")
 	fl.StringVar(&opts.Filters.Course, "course", "", "only events of this course ID")
 	fl.StringVar(&opts.Filters.Webinar, "webinar", "", "only events of this webinar ID")

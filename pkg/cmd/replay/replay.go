@@ -113,7 +113,7 @@ and "skippedLines"; failures are identified by their seq.`,
 	fl := cmd.Flags()
 	fl.StringVar(&opts.To, "to", "", "the `URL` to POST the deliveries to (localhost:3000/x needs no http://)")
 	fl.StringSliceVar(&opts.Seqs, "seq", nil, "replay only the delivery with this sequence number (repeatable, comma-separated)")
-	eventFlag = cmdutil.AddEventFlag(f, cmd, cmdutil.Select, "replay only deliveries detected as this event or family")
+	eventFlag = cmdutil.AddEventFlag(f, cmd, cmdutil.Select, "replay only deliveries detected as this `EVENT` or family")
 	eventFlag.AddDeprecatedAlias(f, cmd)
 	fl.StringArrayVarP(&opts.Headers, "header", "H", nil, "add a header to every delivery: `NAME=VALUE` (repeatable)")
 	fl.DurationVar(&opts.Timeout, "timeout", deliver.TagMangoTimeout, "time limit of each delivery")
