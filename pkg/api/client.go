@@ -235,7 +235,20 @@ func (c *Client) PlanRegister(req RegisterRequest) (DryRequest, error) {
 	if err != nil {
 		return DryRequest{}, err
 	}
-	rec, err := c.record(http.MethodPost, body)
+	return c.plan(http.MethodPost, body)
+}
+
+// PlanDelete returns the exact request Delete would send, like PlanRegister.
+func (c *Client) PlanDelete(hookURL string) (DryRequest, error) {
+	body, err := encodeJSON(deleteRequest{HookURL: hookURL})
+	if err != nil {
+		return DryRequest{}, err
+	}
+	return c.plan(http.MethodDelete, body)
+}
+
+func (c *Client) plan(method string, body []byte) (DryRequest, error) {
+	rec, err := c.record(method, body)
 	if err != nil {
 		return DryRequest{}, err
 	}

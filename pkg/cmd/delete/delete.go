@@ -101,7 +101,7 @@ are named.`,
 	fl.BoolVar(&opts.Temporary, "temporary", false, "delete the temporary subscriptions left by an interrupted listen --register")
 	fl.BoolVarP(&opts.Yes, "yes", "y", false, "do not ask for confirmation")
 	fl.BoolVar(&opts.LocalOnly, "local-only", false, "forget locally without calling the API")
-	fl.BoolVar(&opts.DryRun, "dry-run", false, "print the requests instead of sending them")
+	fl.BoolVar(&opts.DryRun, "dry-run", false, "print the requests instead of sending them (-o json: as an array of {method, url, headers, body})")
 	fl.DurationVar(&opts.Timeout, "timeout", 30*time.Second, "time limit of each API call, its retries included")
 	_ = cmd.RegisterFlagCompletionFunc("url", completeURLs(f))
 	return cmd
@@ -171,6 +171,26 @@ func deleteRun(ctx context.Context, opts *DeleteOptions) error {
 		if client, err = opts.APIClient(opts.Timeout); err != nil {
 			return err
 		}
+	}
+	if opts.DryRun && format.IsStructured() {
+		// The requests, as data: [] when nothing would be sent (--local-only).
+		plans := []api.DryRequest{}
+		for _, t := range targets {
+			if opts.LocalOnly {
+				fmt.Fprintf(opts.IO.ErrOut, "would forget %d tracked subscription(s) on %s\n", len(t.records), t.url)
+				continue
+			}
+			p, err := client.PlanDelete(t.url)
+			if err != nil {
+				return err
+			}
+			plans = append(plans, p)
+		}
+		if err := output.WriteStructured(opts.IO.Out, format, plans); err != nil {
+			return err
+		}
+		fmt.Fprintln(opts.IO.ErrOut, "dry run: nothing sent, nothing changed")
+		return nil
 	}
 	if opts.DryRun {
 		for _, t := range targets {

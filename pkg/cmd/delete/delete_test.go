@@ -363,3 +363,32 @@ func TestDeleteByIDPrefix(t *testing.T) {
 		t.Errorf("left %v", left)
 	}
 }
+
+func TestDeleteDryRunStructured(t *testing.T) {
+	e, srv := seed(t)
+	before := len(srv.Calls())
+	res := e.Run("delete", "--all", "--dry-run", "-o", "json")
+	if res.Code != 0 {
+		t.Fatalf("exit %d: %s", res.Code, res.Stderr)
+	}
+	var plans []struct {
+		Method  string            `json:"method"`
+		URL     string            `json:"url"`
+		Headers map[string]string `json:"headers"`
+		Body    map[string]string `json:"body"`
+	}
+	if err := json.Unmarshal([]byte(res.Stdout), &plans); err != nil {
+		t.Fatalf("not a JSON array: %v\n%s", err, res.Stdout)
+	}
+	if len(plans) != 2 || plans[0].Method != "DELETE" || plans[0].URL != srv.URL+"/api/v1/integration/webhook/webhook" ||
+		plans[0].Headers["x-api-key"] != "…9f3a" || plans[0].Body["hookUrl"] != hookA || plans[1].Body["hookUrl"] != hookB {
+		t.Errorf("plans %+v", plans)
+	}
+	if len(srv.Calls()) != before || len(state(t, e)) != 3 {
+		t.Errorf("a dry run sent or changed something")
+	}
+	res = e.Run("delete", "--all", "--dry-run", "--local-only", "-o", "json")
+	if res.Code != 0 || strings.TrimSpace(res.Stdout) != "[]" || !strings.Contains(res.Stderr, "would forget 2 tracked subscription(s) on "+hookA) {
+		t.Errorf("--local-only: exit %d stdout %q stderr %s", res.Code, res.Stdout, res.Stderr)
+	}
+}
