@@ -13,10 +13,10 @@ import (
 type EventUse int
 
 const (
-	// Subscribe: the events are subscribed to (register, listen --register), so each
+	// Subscribe means the events are subscribed to (register, listen --register), so each
 	// must be an event name; a family is refused.
 	Subscribe EventUse = iota
-	// Select: the events choose among deliveries or records (list, listen, replay);
+	// Select means the events choose among deliveries or records (list, listen, replay);
 	// families such as course.completed.* are taken too.
 	Select
 )
