@@ -219,10 +219,62 @@ func (c *Client) newRequest(ctx context.Context, method string, body []byte) (*h
 	return req, nil
 }
 
-func (c *Client) dryRun(w io.Writer, method string, body []byte) error {
+// DryRequest is a request as a dry run shows it (`register --dry-run -o json`): what
+// would be sent, x-api-key masked with MaskKey, the body as the JSON it is.
+type DryRequest struct {
+	Method  string            `json:"method"`
+	URL     string            `json:"url"`
+	Headers map[string]string `json:"headers"`
+	Body    json.RawMessage   `json:"body"`
+}
+
+// PlanRegister returns the exact request Register would send, as DryRunRegister
+// writes it, and sends nothing.
+func (c *Client) PlanRegister(req RegisterRequest) (DryRequest, error) {
+	body, err := encodeJSON(req)
+	if err != nil {
+		return DryRequest{}, err
+	}
+	return c.plan(http.MethodPost, body)
+}
+
+// PlanDelete returns the exact request Delete would send, like PlanRegister.
+func (c *Client) PlanDelete(hookURL string) (DryRequest, error) {
+	body, err := encodeJSON(deleteRequest{HookURL: hookURL})
+	if err != nil {
+		return DryRequest{}, err
+	}
+	return c.plan(http.MethodDelete, body)
+}
+
+func (c *Client) plan(method string, body []byte) (DryRequest, error) {
+	rec, err := c.record(method, body)
+	if err != nil {
+		return DryRequest{}, err
+	}
+	d := DryRequest{Method: rec.Method, URL: redact(rec.URL.String(), c.key), Headers: map[string]string{}, Body: body}
+	for name, vs := range rec.Header {
+		name = strings.ToLower(name)
+		masked := make([]string, len(vs))
+		for i, v := range vs {
+			masked[i] = redact(maskHeader(name, v), c.key)
+		}
+		d.Headers[name] = strings.Join(masked, ", ")
+	}
+	if b := []byte(redact(string(body), c.key)); json.Valid(b) {
+		d.Body = b
+	} else if d.Body, err = json.Marshal(string(b)); err != nil {
+		return DryRequest{}, err
+	}
+	return d, nil
+}
+
+// record runs a request through the client's header layers into a recorder and
+// returns it as it would have been sent.
+func (c *Client) record(method string, body []byte) (*http.Request, error) {
 	req, err := c.newRequest(context.Background(), method, body)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	rec := &recorder{}
 	resp, err := c.headers(rec).RoundTrip(req)
@@ -230,11 +282,19 @@ func (c *Client) dryRun(w io.Writer, method string, body []byte) error {
 		resp.Body.Close() // never happens: the recorder answers with errRecorded
 	}
 	if !errors.Is(err, errRecorded) {
+		return nil, err
+	}
+	return rec.req, nil
+}
+
+func (c *Client) dryRun(w io.Writer, method string, body []byte) error {
+	req, err := c.record(method, body)
+	if err != nil {
 		return err
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s %s\n", rec.req.Method, rec.req.URL)
-	for _, line := range headerLines(rec.req.Header) {
+	fmt.Fprintf(&b, "%s %s\n", req.Method, req.URL)
+	for _, line := range headerLines(req.Header) {
 		b.WriteString(line)
 		b.WriteByte('\n')
 	}

@@ -330,18 +330,24 @@ func headerLines(h http.Header) []string {
 	for k, vs := range h {
 		name := strings.ToLower(k)
 		for _, v := range vs {
-			switch name {
-			case "x-api-key":
-				v = MaskKey(v)
-			case "authorization", "proxy-authorization", "cookie":
-				// Basic credentials are only base64: as good as the password itself.
-				v = "[redacted]"
-			}
-			lines = append(lines, name+": "+stripControls(v))
+			lines = append(lines, name+": "+maskHeader(name, v))
 		}
 	}
 	slices.Sort(lines)
 	return lines
+}
+
+// maskHeader is the value of header name (lower case) as it may be shown: the key
+// masked, credentials redacted, control characters stripped.
+func maskHeader(name, v string) string {
+	switch name {
+	case "x-api-key":
+		v = MaskKey(v)
+	case "authorization", "proxy-authorization", "cookie":
+		// Basic credentials are only base64: as good as the password itself.
+		v = "[redacted]"
+	}
+	return stripControls(v)
 }
 
 // logger serialises verbose lines from concurrent calls and redacts the key from

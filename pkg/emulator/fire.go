@@ -37,6 +37,12 @@ type FireRequest struct {
 	Participants int `json:"participants,omitempty"`
 	// Payload overrides fields of every delivery's body.
 	Payload map[string]any `json:"payload,omitempty"`
+	// Set are field=value assignments applied to every delivery's body after Payload,
+	// exactly as `trigger --set` applies them (sample.Set): dotted paths into nested
+	// fields (callList.0.webinar=…), values typed by the catalog. Force adds fields
+	// the event does not document, as strings.
+	Set   []string `json:"set,omitempty"`
+	Force bool     `json:"force,omitempty"`
 }
 
 // Report is the answer of POST /_emulator/fire.

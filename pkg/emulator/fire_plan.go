@@ -70,7 +70,7 @@ func (s *Server) plan(req FireRequest) (*firePlan, error) {
 		made = 1 // nobody to send to: one payload checks the overrides
 	}
 	var err error
-	if p.payloads, err = s.payloads(e, p.key, p.id, made, req.Payload); err != nil {
+	if p.payloads, err = s.payloads(e, p.key, p.id, made, req); err != nil {
 		return nil, err
 	}
 	p.participants = n
@@ -98,7 +98,7 @@ func (s *Server) match(e *events.Event, id string) []Registration {
 // payloads makes n bodies, one per participant, each with distinct fake participant
 // data. The same participants go to every matching registration, and in every round:
 // one participant, one event, delivered to each subscriber.
-func (s *Server) payloads(e *events.Event, key, id string, n int, overrides map[string]any) ([][]byte, error) {
+func (s *Server) payloads(e *events.Event, key, id string, n int, req FireRequest) ([][]byte, error) {
 	s.genMu.Lock()
 	defer s.genMu.Unlock()
 	if s.cfg.Seed == 0 {
@@ -112,8 +112,13 @@ func (s *Server) payloads(e *events.Event, key, id string, n int, overrides map[
 				return nil, badRequest(CodeInvalidPayload, "setting %sId: %v", key, err)
 			}
 		}
-		if len(overrides) > 0 {
-			sample.Override(p, overrides)
+		if len(req.Payload) > 0 {
+			sample.Override(p, req.Payload)
+		}
+		for _, a := range req.Set {
+			if err := sample.Set(p, e, a, req.Force); err != nil {
+				return nil, badRequest(CodeInvalidPayload, "set %s: %v", a, err)
+			}
 		}
 		b, err := p.MarshalJSON()
 		if err != nil {

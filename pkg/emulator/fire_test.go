@@ -454,3 +454,23 @@ func TestFireReportListsTheFirstFailures(t *testing.T) {
 		t.Errorf("by cause %v", rep.FailuresByCause)
 	}
 }
+
+func TestFireSetAssignments(t *testing.T) {
+	e := newEmu(t, emulator.Config{})
+	recv := newReceiver(t, nil)
+	e.register(t, `{"hookUrl":"`+recv.URL+`","event":"webinar.created.single"}`)
+	e.fire(t, `{"event":"webinar.created.single","participants":2,"payload":{"name":"Asha"},"set":["callList.0.webinar=Live","phone=42","name=Ravi"]}`)
+	for _, d := range recv.deliveries("") {
+		body := string(d.Body)
+		// phone is a number in webinar.created.single; set comes after payload.
+		for _, want := range []string{`"webinar":"Live"`, `"phone":42`, `"name":"Ravi"`} {
+			if !strings.Contains(body, want) {
+				t.Errorf("body lacks %s: %s", want, body)
+			}
+		}
+	}
+	status, out := call(t, http.MethodPost, e.URL+emulator.FirePath, "", `{"event":"webinar.created.single","set":["callList.0.webinr=x"]}`)
+	if env := decode(t, out); status != 400 || env["errorCode"] != emulator.CodeInvalidPayload || !strings.Contains(out, `did you mean \"callList.0.webinar\"?`) {
+		t.Errorf("%d %s", status, out)
+	}
+}

@@ -14,7 +14,11 @@ func TestParse(t *testing.T) {
 		{"http://127.0.0.1:3000/x", ""},
 		{"", "empty"},
 		{"/hooks", "absolute http"},
-		{"example.com/hooks", "absolute http"},
+		{"example.com/hooks", `invalid URL "example.com/hooks": it has no scheme; did you mean https://example.com/hooks?`},
+		{"hooks.example.com:8443/a:b", "did you mean https://hooks.example.com:8443/a:b?"},
+		{"localhost:3000/hooks", "did you mean http://localhost:3000/hooks?"},
+		{"mailto:a@example.com", "absolute http"},
+		{"ftp:x", "absolute http"},
 		{"ftp://example.com/x", "absolute http"},
 		{"https://", "no host"},
 		{"https://user:pw@example.com/x", "credentials"},
@@ -92,6 +96,35 @@ func TestWarnings(t *testing.T) {
 			if !strings.Contains(got[i], tc.want[i]) {
 				t.Errorf("%s with API %q: warning %q, want %q", tc.hook, tc.api, got[i], tc.want[i])
 			}
+		}
+	}
+}
+
+func TestParseTarget(t *testing.T) {
+	cases := []struct {
+		raw, want, err string
+	}{
+		{"localhost:3000/hooks", "http://localhost:3000/hooks", ""},
+		{"127.0.0.1:3000/hooks?a=1", "http://127.0.0.1:3000/hooks?a=1", ""},
+		{"[::1]:3000", "http://[::1]:3000", ""},
+		{"localhost", "http://localhost", ""},
+		{"app.localhost:8080/x", "http://app.localhost:8080/x", ""},
+		{"https://example.com/h", "https://example.com/h", ""},
+		{"http://localhost:3000", "http://localhost:3000", ""},
+		{"example.com/hooks", "", "it has no scheme; did you mean https://example.com/hooks? (only a loopback address such as localhost:3000 may leave it out)"},
+		{"192.168.1.5:3000/x", "", "did you mean https://192.168.1.5:3000/x?"},
+		{"localhost:3000/\x1b[2J", "", "spaces, control"},
+		{"ftp://localhost/x", "", "absolute http"},
+		{"/hooks", "", "absolute http"},
+		{"", "", "empty"},
+	}
+	for _, tc := range cases {
+		got, err := ParseTarget(tc.raw)
+		switch {
+		case tc.err == "" && (err != nil || got != tc.want):
+			t.Errorf("%q: %q, %v; want %q", tc.raw, got, err, tc.want)
+		case tc.err != "" && (err == nil || !strings.Contains(err.Error(), tc.err)):
+			t.Errorf("%q: error %v, want it to mention %q", tc.raw, err, tc.err)
 		}
 	}
 }

@@ -386,7 +386,7 @@ func TestWriteSummary(t *testing.T) {
   unknown             1
   user.deleted        1
   duplicates: 2 · with warnings: 1 · forward failures: 1
-  also: 1 refused (401/413) · 4 hidden by --events · 2 arrived after --count was reached (answered, not shown) · 3 other requests (wrong path or method, incomplete body, or after stopping)
+  also: 1 refused (401/413) · 4 hidden by --event · 2 arrived after --count was reached (answered, not shown) · 3 other requests (wrong path or method, incomplete body, or after stopping)
 `
 	if b.String() != want {
 		t.Errorf("got:\n%s\nwant:\n%s", b.String(), want)

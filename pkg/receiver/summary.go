@@ -45,7 +45,7 @@ func WriteSummary(w io.Writer, s *Summary) error {
 		also = append(also, fmt.Sprintf("%d refused (401/413)", s.Refused))
 	}
 	if s.Hidden > 0 {
-		also = append(also, fmt.Sprintf("%d hidden by --events", s.Hidden))
+		also = append(also, fmt.Sprintf("%d hidden by --event", s.Hidden))
 	}
 	if s.Late > 0 {
 		also = append(also, fmt.Sprintf("%d arrived after --count was reached (answered, not shown)", s.Late))

@@ -285,3 +285,38 @@ func IsUnknownField(err error) bool {
 	var u *UnknownFieldError
 	return errors.As(err, &u)
 }
+
+// FieldPath is a field of an event as Set names it, for completion.
+type FieldPath struct {
+	// Path is what Set takes before "=": "name", "callList.0.webinar".
+	Path string
+	// Type is the catalog's type of the field.
+	Type string
+}
+
+// FieldPaths lists the fields Set can change in e's payloads, in catalog order: each
+// documented field, and under an array of objects its items' fields by the first
+// index (callList.0.webinar), under an object its own (a.b).
+func FieldPaths(e *events.Event) []FieldPath {
+	var out []FieldPath
+	var walk func(prefix string, fields []events.Field)
+	walk = func(prefix string, fields []events.Field) {
+		for _, f := range fields {
+			if isPseudoField(f.Name) {
+				continue
+			}
+			path := joinPath(prefix, f.Name)
+			out = append(out, FieldPath{Path: path, Type: f.Type})
+			if len(f.Items) == 0 {
+				continue
+			}
+			if f.Type == "array" {
+				walk(path+".0", f.Items)
+			} else {
+				walk(path, f.Items)
+			}
+		}
+	}
+	walk("", e.Fields)
+	return out
+}

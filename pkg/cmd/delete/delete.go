@@ -65,7 +65,7 @@ deleted on TagMango that no record tracked is {"hookUrl": URL, "action": ...}, s
 
 TagMango deletes by hook URL: every subscription on that URL goes, whatever its event.
 Given IDs, each resolves to its URL, and the other subscriptions on that URL are named
-and removed too. A URL that is not tracked is still deleted on TagMango (it may have
+and removed too; an ID may be shortened to a unique prefix of 4 or more characters. A URL that is not tracked is still deleted on TagMango (it may have
 been registered with curl). A 404 from the API means it was already gone.
 
 Only the subscriptions of the current profile on the current API (--base-url) are
@@ -75,6 +75,7 @@ are named.`,
 		Example: `  $ tagmango-hooks delete --url https://example.com/hooks/tm
   $ tagmango-hooks delete --url https://example.com/a --url https://example.com/b
   $ tagmango-hooks delete 3f9a1c2e
+  $ tagmango-hooks delete 3f9a
   $ tagmango-hooks delete --all --yes
   $ tagmango-hooks delete --temporary`,
 		ValidArgsFunction: completeIDs(f),
@@ -105,7 +106,7 @@ are named.`,
 	fl.BoolVar(&opts.Temporary, "temporary", false, "delete the temporary subscriptions left by an interrupted listen --register")
 	fl.BoolVarP(&opts.Yes, "yes", "y", false, "do not ask for confirmation")
 	fl.BoolVar(&opts.LocalOnly, "local-only", false, "forget locally without calling the API")
-	fl.BoolVar(&opts.DryRun, "dry-run", false, "print the requests instead of sending them")
+	fl.BoolVar(&opts.DryRun, "dry-run", false, "print the requests instead of sending them (-o json: as an array of {method, url, headers, body})")
 	fl.DurationVar(&opts.Timeout, "timeout", 30*time.Second, "time limit of each API call, its retries included")
 	_ = cmd.RegisterFlagCompletionFunc("url", completeURLs(f))
 	return cmd
@@ -176,6 +177,26 @@ func deleteRun(ctx context.Context, opts *DeleteOptions) error {
 		if client, err = opts.APIClient(opts.Timeout); err != nil {
 			return err
 		}
+	}
+	if opts.DryRun && format.IsStructured() {
+		// The requests, as data: [] when nothing would be sent (--local-only).
+		plans := []api.DryRequest{}
+		for _, t := range targets {
+			if opts.LocalOnly {
+				fmt.Fprintf(opts.IO.ErrOut, "would forget %d tracked subscription(s) on %s\n", len(t.records), t.url)
+				continue
+			}
+			p, err := client.PlanDelete(t.url)
+			if err != nil {
+				return err
+			}
+			plans = append(plans, p)
+		}
+		if err := output.WriteStructured(opts.IO.Out, format, plans); err != nil {
+			return err
+		}
+		fmt.Fprintln(opts.IO.ErrOut, "dry run: nothing sent, nothing changed")
+		return nil
 	}
 	if opts.DryRun {
 		for _, t := range targets {
@@ -320,25 +341,33 @@ func resolveTargets(opts *DeleteOptions, state *store.State, scope store.Scope) 
 			addURL(u)
 		}
 	case len(opts.IDs) > 0:
+		// Each id, or a unique prefix of one, is resolved first: the notes below name
+		// the subscriptions that go without being asked for.
+		found := make([]store.Record, 0, len(opts.IDs))
 		for _, id := range opts.IDs {
-			var found *store.Record
-			for i := range ofScope {
-				if ofScope[i].ID == id {
-					found = &ofScope[i]
-				}
+			r, ok, err := cmdutil.ResolveID(ofScope, id)
+			if err != nil {
+				return nil, err
 			}
-			if found == nil {
+			if !ok {
 				return nil, cmdutil.Invalidf("no tracked subscription with id %q for %s%s; see `tagmango-hooks list`", id, scope, elsewhere(state, id))
 			}
-			addURL(found.HookURL)
+			found = append(found, r)
+		}
+		asked := func(id string) bool {
+			return slices.ContainsFunc(found, func(r store.Record) bool { return r.ID == id })
+		}
+		for _, rec := range found {
+			id := rec.ID
+			addURL(rec.HookURL)
 			var others []string
-			for _, r := range byURL(found.HookURL) {
-				if r.ID != id && !slices.Contains(opts.IDs, r.ID) {
+			for _, r := range byURL(rec.HookURL) {
+				if r.ID != id && !asked(r.ID) {
 					others = append(others, r.ID+" ("+r.Event+")")
 				}
 			}
 			if len(others) > 0 {
-				fmt.Fprintf(opts.IO.ErrOut, "note: TagMango deletes by URL, so %s also removes %s on %s\n", id, strings.Join(others, ", "), found.HookURL)
+				fmt.Fprintf(opts.IO.ErrOut, "note: TagMango deletes by URL, so %s also removes %s on %s\n", id, strings.Join(others, ", "), rec.HookURL)
 			}
 		}
 	case opts.All:
@@ -373,11 +402,10 @@ func resolveTargets(opts *DeleteOptions, state *store.State, scope store.Scope) 
 // elsewhere says which profile and API hold the record id, when it is not the
 // current scope's: the usual reason for "no tracked subscription".
 func elsewhere(state *store.State, id string) string {
-	i := state.Find(id)
-	if i < 0 {
+	r, ok, err := cmdutil.ResolveID(state.Subscriptions, id)
+	if !ok || err != nil {
 		return ""
 	}
-	r := state.Subscriptions[i]
 	flags := "--profile " + r.Profile
 	if r.API() != config.DefaultBaseURL {
 		flags += " --base-url " + r.API()

@@ -298,3 +298,98 @@ func TestDeleteTemporaryLeavesARunningListenAlone(t *testing.T) {
 		t.Errorf("stderr: %s", res.Stderr)
 	}
 }
+
+func TestDeleteByIDPrefix(t *testing.T) {
+	e := cmdtest.New(t)
+	srv := cmdtest.NewAPIServer(t)
+	e.WithProfile(srv.URL)
+	scope := store.Scope{Profile: "default", BaseURL: srv.URL}
+	other := store.Scope{Profile: "ci", BaseURL: srv.URL}
+	err := store.New(e.StatePath).Update(func(s *store.State) error {
+		for _, r := range []struct {
+			scope store.Scope
+			id    string
+			url   string
+		}{
+			{scope, "abcd1111", hookA},
+			{scope, "abcd2222", hookB},
+			{scope, "ef012345", "https://example.com/e"},
+			{other, "77aa0000", "https://example.com/ci"},
+		} {
+			rec := r.scope.NewRecord("user.deleted", r.url, store.Filters{}, e.Now)
+			rec.ID = r.id
+			s.Upsert(rec)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		args   []string
+		code   int
+		stderr string
+	}{
+		{[]string{"abcd"}, 2, `error: id "abcd" is ambiguous: give more characters of one of abcd1111 (user.deleted → https://example.com/a), abcd2222 (user.deleted → https://example.com/b)`},
+		{[]string{"ef0"}, 2, `error: id "ef0" is too short: give at least 4 characters of it (ef012345 (user.deleted → https://example.com/e))`},
+		{[]string{"77aa"}, 2, `no tracked subscription with id "77aa" for profile default on ` + srv.URL + ` (it belongs to profile ci on ` + srv.URL + `: add --profile ci`}, // ids are per profile and API
+		{[]string{"ffff"}, 2, `no tracked subscription with id "ffff"`},
+	}
+	for _, tc := range cases {
+		res := e.Run(append([]string{"delete"}, tc.args...)...)
+		if res.Code != tc.code || !strings.Contains(res.Stderr, tc.stderr) {
+			t.Errorf("%v: exit %d stderr %s\nwant %d %q", tc.args, res.Code, res.Stderr, tc.code, tc.stderr)
+		}
+	}
+	if n := len(srv.Calls()); n != 0 {
+		t.Fatalf("%d calls before the deletion", n)
+	}
+
+	res := e.Run("delete", "abcd2", "ef01", "-o", "json")
+	if res.Code != 0 {
+		t.Fatalf("exit %d: %s", res.Code, res.Stderr)
+	}
+	var bodies []string
+	for _, c := range srv.Calls() {
+		bodies = append(bodies, c.Body)
+	}
+	if strings.Join(bodies, " ") != `{"hookUrl":"https://example.com/b"} {"hookUrl":"https://example.com/e"}` {
+		t.Errorf("calls %v", bodies)
+	}
+	var left []string
+	for _, r := range state(t, e) {
+		left = append(left, r.ID)
+	}
+	if strings.Join(left, " ") != "abcd1111 77aa0000" {
+		t.Errorf("left %v", left)
+	}
+}
+
+func TestDeleteDryRunStructured(t *testing.T) {
+	e, srv := seed(t)
+	before := len(srv.Calls())
+	res := e.Run("delete", "--all", "--dry-run", "-o", "json")
+	if res.Code != 0 {
+		t.Fatalf("exit %d: %s", res.Code, res.Stderr)
+	}
+	var plans []struct {
+		Method  string            `json:"method"`
+		URL     string            `json:"url"`
+		Headers map[string]string `json:"headers"`
+		Body    map[string]string `json:"body"`
+	}
+	if err := json.Unmarshal([]byte(res.Stdout), &plans); err != nil {
+		t.Fatalf("not a JSON array: %v\n%s", err, res.Stdout)
+	}
+	if len(plans) != 2 || plans[0].Method != "DELETE" || plans[0].URL != srv.URL+"/api/v1/integration/webhook/webhook" ||
+		plans[0].Headers["x-api-key"] != "…9f3a" || plans[0].Body["hookUrl"] != hookA || plans[1].Body["hookUrl"] != hookB {
+		t.Errorf("plans %+v", plans)
+	}
+	if len(srv.Calls()) != before || len(state(t, e)) != 3 {
+		t.Errorf("a dry run sent or changed something")
+	}
+	res = e.Run("delete", "--all", "--dry-run", "--local-only", "-o", "json")
+	if res.Code != 0 || strings.TrimSpace(res.Stdout) != "[]" || !strings.Contains(res.Stderr, "would forget 2 tracked subscription(s) on "+hookA) {
+		t.Errorf("--local-only: exit %d stdout %q stderr %s", res.Code, res.Stdout, res.Stderr)
+	}
+}

@@ -3,12 +3,14 @@ package list
 
 import (
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/cmdutil"
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/config"
+	"github.com/tagmango-hooks/tagmango-hooks/pkg/events"
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/iostreams"
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/output"
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/store"
@@ -19,17 +21,20 @@ type ListOptions struct {
 	IO       *iostreams.IOStreams
 	Settings func() (*config.Settings, error)
 	Store    func() (*store.Store, error)
+	Catalog  func() (*events.Catalog, error)
 	Format   func() (output.Format, error)
 	Now      func() time.Time
 
-	Event       string
+	// Events are the --event names and families; empty selects every event.
+	Events      []string
 	URL         string
 	AllProfiles bool
 }
 
 // NewCmdList builds `list`.
 func NewCmdList(f *cmdutil.Factory, runF func(*ListOptions) error) *cobra.Command {
-	opts := &ListOptions{IO: f.IOStreams, Settings: f.Settings, Store: f.Store, Format: f.OutputFormat, Now: f.Now}
+	opts := &ListOptions{IO: f.IOStreams, Settings: f.Settings, Store: f.Store, Catalog: f.Catalog, Format: f.OutputFormat, Now: f.Now}
+	var eventFlag *cmdutil.EventFlag
 	cmd := &cobra.Command{
 		Use:     "list",
 		Aliases: []string{"ls"},
@@ -43,19 +48,20 @@ it ends) with "(temporary)" in FILTERS. -o json prints an array of records ([] w
 its baseUrl.`,
 		Example: `  $ tagmango-hooks list
   $ tagmango-hooks list --event course.completed.50 -o json | jq -r '.[].hookUrl'
+  $ tagmango-hooks list -e 'course.completed.*,webinar.reminder.all'
   $ tagmango-hooks ls --all-profiles`,
 		Args: cmdutil.NoArgs,
 		RunE: func(_ *cobra.Command, _ []string) error {
+			opts.Events = eventFlag.Names()
 			if runF != nil {
 				return runF(opts)
 			}
 			return listRun(opts)
 		},
 	}
-	cmd.Flags().StringVar(&opts.Event, "event", "", "only subscriptions to this event")
+	eventFlag = cmdutil.AddEventFlag(f, cmd, cmdutil.Select, "only subscriptions to this `EVENT` or family (course.completed.*)")
 	cmd.Flags().StringVar(&opts.URL, "url", "", "only subscriptions on this hook URL")
 	cmd.Flags().BoolVar(&opts.AllProfiles, "all-profiles", false, "list the subscriptions of every profile and API, with their base URL")
-	_ = cmd.RegisterFlagCompletionFunc("event", cmdutil.CompleteEvents(f))
 	return cmd
 }
 
@@ -82,8 +88,11 @@ func listRun(opts *ListOptions) error {
 	if err != nil {
 		return err
 	}
+	if err := checkEvents(opts, state); err != nil {
+		return err
+	}
 	matches := func(r store.Record) bool {
-		return (opts.Event == "" || r.Event == opts.Event) && (opts.URL == "" || r.HookURL == opts.URL)
+		return selected(opts.Events, r.Event) && (opts.URL == "" || r.HookURL == opts.URL)
 	}
 	records := state.Select(func(r store.Record) bool {
 		return (opts.AllProfiles || scope.Has(r)) && matches(r)
@@ -107,4 +116,33 @@ func listRun(opts *ListOptions) error {
 		return cmdutil.PrintRecordsWithBaseURL(opts.IO, format, records, opts.Now())
 	}
 	return cmdutil.PrintRecords(opts.IO, format, records, opts.Now())
+}
+
+// checkEvents validates --event against the catalog. A name the catalog lacks is
+// still taken when a tracked record has it: register --force can subscribe one.
+func checkEvents(opts *ListOptions, state *store.State) error {
+	if len(opts.Events) == 0 {
+		return nil
+	}
+	catalog, err := opts.Catalog()
+	if err != nil {
+		return err
+	}
+	var check []string
+	for _, name := range opts.Events {
+		tracked := len(state.Select(func(r store.Record) bool { return r.Event == name })) > 0
+		if !tracked {
+			check = append(check, name)
+		}
+	}
+	return cmdutil.CheckEvents(catalog, "--event", cmdutil.Select, check)
+}
+
+// selected reports whether the event is one of the names or families given (all
+// events when none is).
+func selected(want []string, event string) bool {
+	if len(want) == 0 {
+		return true
+	}
+	return slices.ContainsFunc(want, func(w string) bool { return events.MatchPattern(w, event) })
 }

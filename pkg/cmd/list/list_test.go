@@ -70,7 +70,10 @@ func TestListFiltersAndProfiles(t *testing.T) {
 		{[]string{"--url", "https://example.com/b"}, 1},
 		{[]string{"--all-profiles"}, 3},
 		{[]string{"--profile", "ci"}, 1},
-		{[]string{"--event", "nothing"}, 0},
+		{[]string{"--event", "course.completed.*"}, 1},
+		{[]string{"-e", "course.completed.50,webinar.completed.all"}, 2},
+		{[]string{"-e", "course.*", "-e", "webinar.*"}, 2},
+		{[]string{"--event", "user.deleted"}, 0}, // a known event, of another profile
 	}
 	for _, tc := range cases {
 		res := e.Run(append([]string{"list", "-o", "json"}, tc.args...)...)
@@ -160,6 +163,35 @@ func TestListMarksTemporary(t *testing.T) {
 		}
 		if !strings.HasPrefix(lines[i][col:], cell+"  ") {
 			t.Errorf("line %d: FILTERS is not %q where the header says:\n%s", i, cell, res.Stdout)
+		}
+	}
+}
+
+func TestListEventValidation(t *testing.T) {
+	e := cmdtest.New(t)
+	seed(t, e)
+	if err := store.New(e.StatePath).Update(func(s *store.State) error {
+		s.Upsert(store.NewRecord("default", "custom.thing", "https://example.com/x", store.Filters{}, e.Now)) // register --force
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		args   []string
+		code   int
+		stderr string
+	}{
+		{[]string{"--event", "course.complted.50"}, 2, `error: --event: unknown event "course.complted.50"; did you mean "course.completed.50"?`},
+		{[]string{"-e", "course.completed.50,nothing.*"}, 2, `error: --event: no event is in the family "nothing.*"`},
+		{[]string{"--event", "custom.thing"}, 0, ""}, // not in the catalog, but tracked
+	}
+	for _, tc := range cases {
+		res := e.Run(append([]string{"list", "-o", "json"}, tc.args...)...)
+		if res.Code != tc.code || !strings.Contains(res.Stderr, tc.stderr) {
+			t.Errorf("%v: exit %d stderr %q, want %d %q", tc.args, res.Code, res.Stderr, tc.code, tc.stderr)
+		}
+		if tc.code == 0 && strings.Count(res.Stdout, `"id"`) != 1 {
+			t.Errorf("%v: stdout %s", tc.args, res.Stdout)
 		}
 	}
 }

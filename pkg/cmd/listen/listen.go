@@ -12,7 +12,6 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
-	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -23,13 +22,16 @@ import (
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/cmdutil"
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/config"
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/events"
+	"github.com/tagmango-hooks/tagmango-hooks/pkg/hookurl"
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/iostreams"
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/output"
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/receiver"
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/store"
 )
 
-// ListenOptions are the inputs of `listen`.
+// ListenOptions are the inputs of `listen`. Events are the --event names and families,
+// the events listened for: only they are shown and counted. With --register,
+// RegisterEvents holds the same events, which are then subscribed (names only).
 type ListenOptions struct {
 	IO        *iostreams.IOStreams
 	Catalog   func() (*events.Catalog, error)
@@ -86,6 +88,7 @@ func NewCmdListen(f *cmdutil.Factory, runF func(*ListenOptions) error) *cobra.Co
 		Now:       f.Now,
 		Signals:   notifySignals,
 	}
+	var eventFlag *cmdutil.EventFlag
 	cmd := &cobra.Command{
 		Use:   "listen [--port 4242] [--json] [--forward-to URL] [--register --public-url URL --event EVENT...]",
 		Short: "Receive TagMango deliveries locally and show them as they arrive",
@@ -104,7 +107,7 @@ type, and bodies identical to an earlier one (TagMango asks receivers to be idem
 An event TagMango sends several times with the same body (webinar.reminder.all: at each
 of its three reminders) shows up to that many identical bodies as repeats, with a note.
 
---json prints one JSON object per line on stdout (seq, receivedAt, event, candidates,
+--json (or -o json) prints one JSON object per line on stdout (seq, receivedAt, event, candidates,
 method, path, headers, body, warnings, notes, repeatOf, duplicateOf, status, forward),
 once the answer is known; everything else goes to stderr. --save FILE appends the same lines to FILE, with
 the body's exact bytes (raw, or rawBase64 when not UTF-8), for replay; numbering
@@ -116,12 +119,16 @@ be written, deliveries are answered 503 and listen exits 1.
 (502 when nothing answers, 504 after --forward-timeout). --forward-to EVENT=URL routes
 one event or family (webinar.*) to its own URL; a plain URL is the default route.
 
+--event (-e; repeatable and comma-separated) names the events listened for: only they
+are shown and counted (a family such as 'course.completed.*' takes all of its events);
+the others are still answered. The deprecated --events is the same flag.
+
 --register subscribes PUBLIC_URL/<event> for each --event for as long as listen runs
 (marked temporary), and deletes them when it ends, however it ends; temporary
 subscriptions left by a listen that was killed are deleted when the next one starts.
 Without --register, listen needs no API key and no config.
 
-listen ends on Ctrl-C or SIGTERM (exit 0), after --count deliveries (exit 0), or after
+listen ends on Ctrl-C or SIGTERM (exit 0), after --count (-n) deliveries (exit 0), or after
 --timeout (exit 0, or 3 when --count deliveries did not all come). On Ctrl-C the
 display gets 3s to catch up (a second Ctrl-C: none), then listen says how many
 deliveries it did not show and exits 1. A closed stdout (| head) ends listen after its
@@ -139,10 +146,11 @@ clean-up.`,
       --forward-to 'webinar.*=http://localhost:3000/hooks/webinars'
 
   # In CI: wait for 3 course events, at most 2 minutes, keep them for replay
-  $ tagmango-hooks listen --port 0 --json --events course.completed.* --count 3 --timeout 2m --save deliveries.jsonl`,
+  $ tagmango-hooks listen --port 0 --json --event 'course.completed.*' -n 3 --timeout 2m --save deliveries.jsonl`,
 		Args: cmdutil.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			opts.Verbose = f.Verbose()
+			opts.Events = eventFlag.Names()
 			if format, err := f.OutputFormat(); err == nil && format == output.FormatJSON {
 				opts.JSON = true
 			} else if err == nil && format == output.FormatYAML {
@@ -162,10 +170,11 @@ clean-up.`,
 	fl.IntVar(&opts.Port, "port", receiver.DefaultPort, "port to listen on (0 picks a free port)")
 	fl.StringVar(&opts.Path, "path", receiver.DefaultPath, "accept deliveries on this path and below")
 	fl.BoolVar(&opts.JSON, "json", false, "print one JSON object per delivery (for jq)")
-	fl.StringSliceVar(&opts.Events, "events", nil, "show and count only these events or families (comma-separated)")
-	fl.IntVar(&opts.Count, "count", 0, "exit after this many (matching) deliveries")
+	eventFlag = cmdutil.AddEventFlag(f, cmd, cmdutil.Select, "show and count only this `EVENT` or family (course.completed.*); with --register, subscribe it")
+	eventFlag.AddDeprecatedAlias(f, cmd)
+	fl.IntVarP(&opts.Count, "count", "n", 0, "exit after this many (matching) deliveries")
 	fl.DurationVar(&opts.Timeout, "timeout", 0, "stop after this long (with --count: exit 3 if fewer came)")
-	fl.StringArrayVar(&opts.ForwardTo, "forward-to", nil, "relay deliveries to URL, or EVENT=URL for one event or family (repeatable)")
+	fl.StringArrayVar(&opts.ForwardTo, "forward-to", nil, "relay deliveries to URL, or EVENT=URL for one event or family (repeatable; localhost:3000/x needs no http://)")
 	fl.DurationVar(&opts.ForwardTimeout, "forward-timeout", receiver.DefaultForwardTimeout, "how long your handler may take before the sender gets 504")
 	fl.StringVar(&opts.Save, "save", "", "append the JSON line of every delivery to `FILE`; 2xx only once written")
 	fl.BoolVar(&opts.SaveFsync, "save-fsync", false, "with --save: sync the file to disk before answering (slower)")
@@ -175,24 +184,11 @@ clean-up.`,
 	fl.StringVar(&opts.RequireHeader, "require-header", "", "answer 401 to deliveries without this header: NAME=VALUE")
 	fl.BoolVar(&opts.Register, "register", false, "subscribe --public-url/<event> for each --event while listening")
 	fl.StringVar(&opts.PublicURL, "public-url", "", "the public URL that reaches this listener (a tunnel), for --register")
-	fl.StringArrayVarP(&opts.RegisterEvents, "event", "e", nil, "event to subscribe to with --register (repeatable)")
 	fl.StringVar(&opts.Filters.Mango, "mango", "", "with --register: only events of this mango ID")
 	fl.StringVar(&opts.Filters.Course, "course", "", "with --register: only events of this course ID")
 	fl.StringVar(&opts.Filters.Webinar, "webinar", "", "with --register: only events of this webinar ID")
 	fl.StringVar(&opts.Filters.Page, "page", "", "with --register: page ID filter (documented for no event)")
-	_ = cmd.RegisterFlagCompletionFunc("event", cmdutil.CompleteEvents(f))
-	_ = cmd.RegisterFlagCompletionFunc("events", completeEventsAndFamilies(f))
 	return cmd
-}
-
-func completeEventsAndFamilies(f *cmdutil.Factory) cobra.CompletionFunc {
-	return func(_ *cobra.Command, _ []string, _ string) ([]cobra.Completion, cobra.ShellCompDirective) {
-		c, err := f.Catalog()
-		if err != nil {
-			return nil, cobra.ShellCompDirectiveError
-		}
-		return append(c.Names(), c.Families()...), cobra.ShellCompDirectiveNoFileComp
-	}
 }
 
 // validateFlags checks what can be checked without the catalog or the network.
@@ -251,29 +247,19 @@ func validateFlags(c *cobra.Command, opts *ListenOptions) error {
 	if defaults > 1 {
 		return cmdutil.FlagErrorf("--forward-to: give at most one plain URL (the default route); route events with EVENT=URL")
 	}
-	var events []string
-	for _, e := range opts.Events {
-		if e = strings.TrimSpace(e); e != "" {
-			events = append(events, e)
-		}
+	opts.RegisterEvents = nil
+	if opts.Register {
+		opts.RegisterEvents = opts.Events
 	}
-	opts.Events = events
-	var registerEvents []string
-	for _, e := range opts.RegisterEvents {
-		if !slices.Contains(registerEvents, e) {
-			registerEvents = append(registerEvents, e)
-		}
-	}
-	opts.RegisterEvents = registerEvents
 
-	registerOnly := opts.PublicURL != "" || len(opts.RegisterEvents) > 0 || !opts.Filters.IsZero()
+	registerOnly := opts.PublicURL != "" || !opts.Filters.IsZero()
 	switch {
 	case opts.Register && opts.PublicURL == "":
 		return cmdutil.FlagErrorf("--register needs --public-url: the URL a tunnel (ngrok, cloudflared) gives this listener")
 	case opts.Register && len(opts.RegisterEvents) == 0:
 		return cmdutil.FlagErrorf("--register needs at least one --event (see `tagmango-hooks events`)")
 	case !opts.Register && registerOnly:
-		return cmdutil.FlagErrorf("--public-url, --event, --mango, --course, --webinar and --page go with --register (to show only some events, use --events)")
+		return cmdutil.FlagErrorf("--public-url, --mango, --course, --webinar and --page go with --register")
 	}
 	return nil
 }
@@ -311,6 +297,10 @@ func parseRoute(s string) (receiver.Route, error) {
 }
 
 func forwardURL(s string) (string, error) {
+	s, err := hookurl.WithLoopbackScheme(s)
+	if err != nil {
+		return "", err
+	}
 	u, err := url.Parse(s)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return "", fmt.Errorf("invalid URL %q: use an absolute http:// or https:// URL, or EVENT=URL", s)
@@ -380,32 +370,21 @@ func watchStop(ctx context.Context, signals func() (<-chan os.Signal, func()), s
 	return finished
 }
 
-// unknownEvent is the exit-2 error for a name the catalog does not know.
-func unknownEvent(c *events.Catalog, flag, name string) error {
-	if events.IsPattern(name) {
-		return cmdutil.Invalidf("%s: no catalog event matches the family %q; families are: %s", flag, name, strings.Join(c.Families(), ", "))
-	}
-	return cmdutil.Invalidf("%s: %s", flag, c.UnknownMessage(name))
-}
-
-// validateEvents checks every event name and family against the catalog.
+// validateEvents checks every event name and family against the catalog: with
+// --register the events are subscribed, so they must be names.
 func validateEvents(c *events.Catalog, opts *ListenOptions) error {
-	for _, e := range opts.Events {
-		if len(c.Expand(e)) == 0 {
-			return unknownEvent(c, "--events", e)
-		}
+	use := cmdutil.Select
+	if opts.Register {
+		use = cmdutil.Subscribe
+	}
+	if err := cmdutil.CheckEvents(c, "--event", use, opts.Events); err != nil {
+		return err
 	}
 	for _, rt := range opts.Routes {
-		if rt.Event != "" && len(c.Expand(rt.Event)) == 0 {
-			return unknownEvent(c, "--forward-to", rt.Event)
-		}
-	}
-	for _, e := range opts.RegisterEvents {
-		if _, ok := c.Lookup(e); !ok {
-			if events.IsPattern(e) {
-				return cmdutil.Invalidf("--event: %q is a family; --register subscribes single events: %s", e, strings.Join(c.Expand(e), ", "))
+		if rt.Event != "" {
+			if err := cmdutil.CheckEvents(c, "--forward-to", cmdutil.Select, []string{rt.Event}); err != nil {
+				return err
 			}
-			return unknownEvent(c, "--event", e)
 		}
 	}
 	return nil

@@ -73,9 +73,13 @@ func TestParseFlags(t *testing.T) {
 		{name: "sizes in units", args: []string{"--max-body", "512KiB"}, check: func(o *listencmd.ListenOptions) bool { return o.MaxBodyBytes == 512<<10 }},
 		{name: "sizes in bytes", args: []string{"--max-body", "1000000"}, check: func(o *listencmd.ListenOptions) bool { return o.MaxBodyBytes == 1000000 }},
 		{name: "path is normalised", args: []string{"--path", "/hooks/"}, check: func(o *listencmd.ListenOptions) bool { return o.Path == "/hooks" }},
-		{name: "events, comma-separated", args: []string{"--events", "course.completed.50, webinar.*", "--count", "3", "--timeout", "1m"}, check: func(o *listencmd.ListenOptions) bool {
-			return slices.Equal(o.Events, []string{"course.completed.50", "webinar.*"}) && o.Count == 3 && o.Timeout == time.Minute
+		{name: "events, repeatable and comma-separated", args: []string{"--event", "course.completed.50, webinar.*", "-e", "user.deleted", "-n", "3", "--timeout", "1m"}, check: func(o *listencmd.ListenOptions) bool {
+			return slices.Equal(o.Events, []string{"course.completed.50", "webinar.*", "user.deleted"}) && o.RegisterEvents == nil && o.Count == 3 && o.Timeout == time.Minute
 		}},
+		{name: "the deprecated --events", args: []string{"--events", "course.completed.50,webinar.*", "-e", "webinar.*"}, check: func(o *listencmd.ListenOptions) bool {
+			return slices.Equal(o.Events, []string{"webinar.*", "course.completed.50"})
+		}},
+		{name: "--count", args: []string{"--count", "2"}, check: func(o *listencmd.ListenOptions) bool { return o.Count == 2 }},
 		{name: "-o json is --json", args: []string{"-o", "json"}, check: func(o *listencmd.ListenOptions) bool { return o.JSON }},
 		{name: "-v shows headers", args: []string{"-v", "--json"}, check: func(o *listencmd.ListenOptions) bool { return o.Verbose && o.JSON }},
 		{name: "require-header", args: []string{"--require-header", "x-webhook-secret=a=b"}, check: func(o *listencmd.ListenOptions) bool {
@@ -84,8 +88,9 @@ func TestParseFlags(t *testing.T) {
 		{name: "routes", args: []string{"--forward-to", "http://localhost:3000/x?a=b", "--forward-to", "webinar.*=http://localhost:3001/w", "--forward-timeout", "5s"}, check: func(o *listencmd.ListenOptions) bool {
 			return slices.Equal(o.Routes, []receiver.Route{{URL: "http://localhost:3000/x?a=b"}, {Event: "webinar.*", URL: "http://localhost:3001/w"}}) && o.ForwardTimeout == 5*time.Second
 		}},
-		{name: "register", args: []string{"--register", "--public-url", "https://x.example.com", "--event", "course.completed.50", "-e", "course.completed.100", "-e", "course.completed.50", "--course", "c1"}, check: func(o *listencmd.ListenOptions) bool {
-			return o.Register && o.PublicURL == "https://x.example.com" && slices.Equal(o.RegisterEvents, []string{"course.completed.50", "course.completed.100"}) && o.Filters == store.Filters{Course: "c1"}
+		{name: "register", args: []string{"--register", "--public-url", "https://x.example.com", "--event", "course.completed.50", "-e", "course.completed.100,course.completed.50", "--course", "c1"}, check: func(o *listencmd.ListenOptions) bool {
+			want := []string{"course.completed.50", "course.completed.100"}
+			return o.Register && o.PublicURL == "https://x.example.com" && slices.Equal(o.RegisterEvents, want) && slices.Equal(o.Events, want) && o.Filters == store.Filters{Course: "c1"}
 		}},
 		{name: "bad size", args: []string{"--max-body", "lots"}, err: `--max-body: invalid size "lots"`},
 		{name: "body over the cap", args: []string{"--max-body", "65MiB"}, err: "--max-body 65MiB: at most 64 MiB (TagMango's deliveries are a few KiB)"},
@@ -97,11 +102,15 @@ func TestParseFlags(t *testing.T) {
 		{name: "bad count", args: []string{"--count", "-1"}, err: "invalid --count -1"},
 		{name: "bad header", args: []string{"--require-header", "X-Secret"}, err: "--require-header: use NAME=VALUE"},
 		{name: "bad header name", args: []string{"--require-header", "X Secret=1"}, err: `--require-header: "X Secret" is not a valid header name`},
-		{name: "bad route", args: []string{"--forward-to", "localhost:3000"}, err: `--forward-to: invalid URL "localhost:3000"`},
+		{name: "bad route", args: []string{"--forward-to", "ftp://localhost:3000"}, err: `--forward-to: invalid URL "ftp://localhost:3000"`},
+		{name: "a public route needs its scheme", args: []string{"--forward-to", "hooks.example.com/tm"}, err: `--forward-to: invalid URL "hooks.example.com/tm": it has no scheme; did you mean https://hooks.example.com/tm?`},
+		{name: "loopback routes need no scheme", args: []string{"--forward-to", "localhost:3000/x", "--forward-to", "webinar.*=127.0.0.1:3001/w", "-e", "user.deleted", "--forward-to", "user.deleted=[::1]:3002"}, check: func(o *listencmd.ListenOptions) bool {
+			return slices.Equal(o.Routes, []receiver.Route{{URL: "http://localhost:3000/x"}, {Event: "webinar.*", URL: "http://127.0.0.1:3001/w"}, {Event: "user.deleted", URL: "http://[::1]:3002"}})
+		}},
 		{name: "two defaults", args: []string{"--forward-to", "http://a", "--forward-to", "http://b"}, err: "give at most one plain URL"},
 		{name: "register without public URL", args: []string{"--register", "--event", "user.deleted"}, err: "--register needs --public-url"},
 		{name: "register without events", args: []string{"--register", "--public-url", "https://x"}, err: "--register needs at least one --event"},
-		{name: "event without register", args: []string{"--event", "user.deleted"}, err: "go with --register"},
+		{name: "public URL without register", args: []string{"--public-url", "https://x", "--event", "user.deleted"}, err: "go with --register"},
 		{name: "a filter without register", args: []string{"--course", "c1"}, err: "go with --register"},
 		{name: "yaml", args: []string{"-o", "yaml"}, err: "YAML is not available"},
 		{name: "an argument", args: []string{"now"}, err: `unexpected argument "now"`},
@@ -317,7 +326,7 @@ func TestListenCtrlCIsANormalEnd(t *testing.T) {
 
 func TestListenEventsFilter(t *testing.T) {
 	env := cmdtest.New(t)
-	s := startListen(t, env, "--json", "--events", "user.deleted", "--count", "1")
+	s := startListen(t, env, "--json", "--event", "user.deleted", "-n", "1")
 	if st := post(t, s.url, coursePayload); st != 200 {
 		t.Errorf("a hidden delivery is answered %d", st)
 	}
@@ -327,7 +336,7 @@ func TestListenEventsFilter(t *testing.T) {
 	if res.Code != 0 || len(lines) != 1 || lines[0]["seq"] != float64(2) || lines[0]["event"] != "user.deleted" {
 		t.Errorf("exit %d lines %v", res.Code, lines)
 	}
-	if !strings.Contains(res.Stderr, "also: 1 hidden by --events") {
+	if !strings.Contains(res.Stderr, "also: 1 hidden by --event") {
 		t.Errorf("stderr:\n%s", res.Stderr)
 	}
 }
@@ -393,13 +402,17 @@ func TestListenValidation(t *testing.T) {
 		code int
 		err  string
 	}{
-		{[]string{"--events", "course.complted.50"}, 2, `error: --events: unknown event "course.complted.50"; did you mean "course.completed.50"?`},
-		{[]string{"--events", "nothing.*"}, 2, `error: --events: no catalog event matches the family "nothing.*"`},
+		{[]string{"--event", "course.complted.50"}, 2, `error: --event: unknown event "course.complted.50"; did you mean "course.completed.50"?`},
+		{[]string{"-e", "user.deleted,course.complted.50"}, 2, `error: --event: unknown event "course.complted.50"; did you mean "course.completed.50"?`},
+		{[]string{"--events", "course.complted.50"}, 2, `error: --event: unknown event "course.complted.50"; did you mean "course.completed.50"?`},
+		{[]string{"--event", "nothing.*"}, 2, `error: --event: no event is in the family "nothing.*"`},
+		{[]string{"--event", "course.complted.*"}, 2, `error: --event: no event is in the family "course.complted.*"; did you mean "course.completed.*"?`},
 		{[]string{"--forward-to", "webinar.reminder.al=http://localhost:1"}, 2, `did you mean "webinar.reminder.all"?`},
 		{[]string{"--register", "--public-url", "https://p.example.com", "--event", "user.delted"}, 2, `error: --event: unknown event "user.delted"; did you mean "user.deleted"?`},
-		{[]string{"--register", "--public-url", "https://p.example.com", "--event", "webinar.*"}, 2, `is a family; --register subscribes single events`},
+		{[]string{"--register", "--public-url", "https://p.example.com", "--event", "webinar.reminder.*"}, 2, `error: --event: "webinar.reminder.*" is a family, and TagMango subscribes single events; name them: --event webinar.reminder.all,webinar.reminder.1day,webinar.reminder.15min`},
 		{[]string{"--register", "--public-url", "https://p.example.com", "--event", "webinar.reminder.all", "--course", "c1"}, 2, "--course does not apply to webinar.reminder.all (its filter is --webinar)"},
 		{[]string{"--register", "--public-url", "ftp://p.example.com", "--event", "user.deleted"}, 2, "--public-url: invalid URL"},
+		{[]string{"--register", "--public-url", "abc.trycloudflare.com", "--event", "user.deleted"}, 2, `--public-url: invalid URL "abc.trycloudflare.com": it has no scheme; did you mean https://abc.trycloudflare.com?`},
 		{[]string{"--save", "/nonexistent-dir/x.jsonl"}, 1, "error: --save: open /nonexistent-dir/x.jsonl"},
 	}
 	for _, tt := range tests {
@@ -484,6 +497,43 @@ func TestListenRemindersAreRepeats(t *testing.T) {
 		t.Errorf("note %q", n[0])
 	}
 	if !strings.Contains(res.Stderr, "  duplicates: 1 · with warnings: 0 · forward failures: 0 · repeats: 2\n") {
+		t.Errorf("stderr:\n%s", res.Stderr)
+	}
+}
+
+// --events is a deprecated alias of --event: it still selects, and its notice goes to
+// stderr, never into the JSON lines on stdout.
+func TestListenDeprecatedEventsAlias(t *testing.T) {
+	env := cmdtest.New(t)
+	s := startListen(t, env, "--json", "--events", "user.deleted", "-n", "1")
+	post(t, s.url, coursePayload)
+	post(t, s.url, userPayload)
+	res := s.wait(t, env)
+	lines := jsonLines(t, res.Stdout) // fails on any line that is not JSON
+	if res.Code != 0 || len(lines) != 1 || lines[0]["event"] != "user.deleted" {
+		t.Errorf("exit %d lines %v", res.Code, lines)
+	}
+	if !strings.Contains(res.Stderr, "Flag --events has been deprecated, use --event (-e) instead") {
+		t.Errorf("no deprecation notice on stderr:\n%s", res.Stderr)
+	}
+}
+
+// With --register, --event is both what is subscribed and what is shown and counted.
+func TestListenRegisterShowsOnlyItsEvents(t *testing.T) {
+	env := cmdtest.New(t)
+	apiSrv := cmdtest.NewAPIServer(t)
+	env.WithProfile(apiSrv.URL)
+	s := startListen(t, env, "--register", "--public-url", publicURL, "-e", "user.deleted", "--json", "-n", "1")
+	if st := post(t, s.url+"course.completed.50", coursePayload); st != 200 {
+		t.Errorf("an event not listened for is answered %d", st)
+	}
+	post(t, s.url+"user.deleted", userPayload)
+	res := s.wait(t, env)
+	lines := jsonLines(t, res.Stdout)
+	if res.Code != 0 || len(lines) != 1 || lines[0]["event"] != "user.deleted" {
+		t.Errorf("exit %d lines %v\n%s", res.Code, lines, res.Stderr)
+	}
+	if !strings.Contains(res.Stderr, "1 hidden by --event") {
 		t.Errorf("stderr:\n%s", res.Stderr)
 	}
 }

@@ -50,8 +50,9 @@ func NewCmdRegister(f *cmdutil.Factory, runF func(*RegisterOptions) error) *cobr
 		Format:    f.OutputFormat,
 		Now:       f.Now,
 	}
+	var eventFlag *cmdutil.EventFlag
 	cmd := &cobra.Command{
-		Use:   "register --url URL --event EVENT [--event EVENT ...]",
+		Use:   "register --url URL --event EVENT[,EVENT...] [--event EVENT ...]",
 		Short: "Subscribe a URL to TagMango events",
 		Long: `Subscribe a URL to one or more TagMango events, and track the subscription locally.
 
@@ -64,10 +65,12 @@ profile is reported as already registered, without an API call (--force sends it
 again). A filter that does not apply to an event (say --course with a webinar event)
 is refused: TagMango would ignore it and deliver every entity's events.`,
 		Example: `  $ tagmango-hooks register --url https://example.com/hooks/tm --event course.completed.50 --course 634fc35ddaf58580e2418c40
-  $ tagmango-hooks register --url https://example.com/hooks/tm --event webinar.reminder.all --event webinar.completed.all
-  $ tagmango-hooks register --url https://example.com/hooks/tm --event order.created.completed --dry-run`,
+  $ tagmango-hooks register --url https://example.com/hooks/tm -e webinar.reminder.all,webinar.completed.all
+  $ tagmango-hooks register --url https://example.com/hooks/tm --event order.created.completed --dry-run
+  $ tagmango-hooks register --url https://example.com/hooks/tm --event user.deleted --dry-run -o json`,
 		Args: cmdutil.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
+			opts.Events = eventFlag.Names()
 			if opts.URL == "" {
 				return cmdutil.FlagErrorf("--url is required")
 			}
@@ -82,15 +85,14 @@ is refused: TagMango would ignore it and deliver every entity's events.`,
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&opts.URL, "url", "", "the URL TagMango will POST events to")
-	fl.StringArrayVarP(&opts.Events, "event", "e", nil, "event type to subscribe to (repeatable)")
+	eventFlag = cmdutil.AddEventFlag(f, cmd, cmdutil.Subscribe, "subscribe to this `EVENT` type")
 	fl.StringVar(&opts.Filters.Mango, "mango", "", "only events of this mango (product) ID")
 	fl.StringVar(&opts.Filters.Course, "course", "", "only events of this course ID")
 	fl.StringVar(&opts.Filters.Webinar, "webinar", "", "only events of this webinar ID")
 	fl.StringVar(&opts.Filters.Page, "page", "", "page ID filter (accepted by the API, documented for no event)")
 	fl.BoolVar(&opts.Force, "force", false, "send even when already registered, unknown or with a mismatched filter")
-	fl.BoolVar(&opts.DryRun, "dry-run", false, "print the requests instead of sending them")
+	fl.BoolVar(&opts.DryRun, "dry-run", false, "print the requests instead of sending them (-o json: as an array of {method, url, headers, body})")
 	fl.DurationVar(&opts.Timeout, "timeout", 30*time.Second, "time limit of each API call, its retries included")
-	_ = cmd.RegisterFlagCompletionFunc("event", cmdutil.CompleteEvents(f))
 	return cmd
 }
 
@@ -112,6 +114,12 @@ func validate(opts *RegisterOptions, catalog *events.Catalog, eventNames []strin
 	}
 	for _, name := range eventNames {
 		e, ok := catalog.Lookup(name)
+		if !ok && events.IsPattern(name) {
+			// Not even --force: TagMango takes event names, never patterns.
+			if err := cmdutil.CheckEvents(catalog, "--event", cmdutil.Subscribe, []string{name}); err != nil {
+				return nil, err
+			}
+		}
 		if !ok {
 			msg := catalog.UnknownMessage(name)
 			if !opts.Force {
@@ -201,6 +209,9 @@ func registerRun(ctx context.Context, opts *RegisterOptions) error {
 		pending = append(pending, rec)
 	}
 
+	if opts.DryRun && format.IsStructured() {
+		return dryRunStructured(opts, format, pending)
+	}
 	if len(pending) == 0 {
 		return printResult(opts, format, result, now)
 	}
@@ -252,6 +263,30 @@ func registerRun(ctx context.Context, opts *RegisterOptions) error {
 		}
 	}
 	return bulk.Err(opts.IO.ErrOut, accepted, "accepted and recorded")
+}
+
+// dryRunStructured prints the requests register would send as data (-o json|yaml):
+// an array of {method, url, headers, body}, [] when nothing would be sent.
+func dryRunStructured(opts *RegisterOptions, format output.Format, pending []store.Record) error {
+	plans := []api.DryRequest{}
+	if len(pending) > 0 {
+		client, err := opts.APIClient(opts.Timeout)
+		if err != nil {
+			return err
+		}
+		for _, rec := range pending {
+			p, err := client.PlanRegister(requestFor(rec))
+			if err != nil {
+				return err
+			}
+			plans = append(plans, p)
+		}
+	}
+	if err := output.WriteStructured(opts.IO.Out, format, plans); err != nil {
+		return err
+	}
+	fmt.Fprintf(opts.IO.ErrOut, "dry run: %d request(s) not sent, nothing recorded\n", len(pending))
+	return nil
 }
 
 // interrupted ends a run stopped by Ctrl-C: it prints what was done (no empty table)

@@ -359,3 +359,101 @@ func TestRegisterVerboseLogsRedacted(t *testing.T) {
 	}
 	// cmdtest fails the test by itself if the full key appears anywhere.
 }
+
+func TestRegisterEventListsAndFamilies(t *testing.T) {
+	e := cmdtest.New(t)
+	srv := cmdtest.NewAPIServer(t)
+	e.WithProfile(srv.URL)
+
+	res := e.Run("register", "--url", hook, "-e", "webinar.reminder.all, webinar.completed.all", "-e", "user.deleted,webinar.reminder.all", "-o", "json")
+	if res.Code != 0 || strings.Contains(res.Stderr, "did you mean") {
+		t.Fatalf("exit %d: %s", res.Code, res.Stderr)
+	}
+	var got []string
+	for _, c := range srv.Calls() {
+		got = append(got, c.Body)
+	}
+	want := []string{
+		`{"hookUrl":"https://example.com/hooks/tm","event":"webinar.reminder.all"}`,
+		`{"hookUrl":"https://example.com/hooks/tm","event":"webinar.completed.all"}`,
+		`{"hookUrl":"https://example.com/hooks/tm","event":"user.deleted"}`,
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("calls:\n%s", strings.Join(got, "\n"))
+	}
+	if rs := records(t, res.Stdout); len(rs) != 3 {
+		t.Errorf("%d records", len(rs))
+	}
+
+	for _, args := range [][]string{{"-e", "webinar.reminder.*"}, {"-e", "webinar.reminder.*", "--force"}} {
+		res = e.Run(append([]string{"register", "--url", hook}, args...)...)
+		if res.Code != 2 || !strings.Contains(res.Stderr, `error: --event: "webinar.reminder.*" is a family, and TagMango subscribes single events; name them: --event webinar.reminder.all,webinar.reminder.1day,webinar.reminder.15min`) {
+			t.Errorf("%v: exit %d stderr %s", args, res.Code, res.Stderr)
+		}
+	}
+	if n := len(srv.Calls()); n != 3 {
+		t.Errorf("%d calls after the refusals", n)
+	}
+}
+
+func TestRegisterDryRunStructured(t *testing.T) {
+	e := cmdtest.New(t)
+	srv := cmdtest.NewAPIServer(t)
+	e.WithProfile(srv.URL)
+	res := e.Run("register", "--url", hook, "-e", "course.completed.50,user.deleted", "--course", "c1", "--force", "--dry-run", "-o", "json")
+	if res.Code != 0 {
+		t.Fatalf("exit %d: %s", res.Code, res.Stderr)
+	}
+	if len(srv.Calls()) != 0 || e.ReadState() != "" {
+		t.Errorf("dry run sent or recorded something")
+	}
+	var plans []struct {
+		Method  string            `json:"method"`
+		URL     string            `json:"url"`
+		Headers map[string]string `json:"headers"`
+		Body    map[string]any    `json:"body"`
+	}
+	if err := json.Unmarshal([]byte(res.Stdout), &plans); err != nil {
+		t.Fatalf("stdout is not a JSON array: %v\n%s", err, res.Stdout)
+	}
+	if len(plans) != 2 {
+		t.Fatalf("%d requests:\n%s", len(plans), res.Stdout)
+	}
+	p := plans[0]
+	if p.Method != "POST" || p.URL != srv.URL+"/api/v1/integration/webhook/webhook" {
+		t.Errorf("request %s %s", p.Method, p.URL)
+	}
+	for k, want := range map[string]string{"x-api-key": "…9f3a", "content-type": "application/json", "accept": "application/json", "user-agent": "tagmango-hooks/1.0.0-test"} {
+		if p.Headers[k] != want {
+			t.Errorf("header %s = %q, want %q", k, p.Headers[k], want)
+		}
+	}
+	if p.Body["hookUrl"] != hook || p.Body["event"] != "course.completed.50" || p.Body["course"] != "c1" || plans[1].Body["event"] != "user.deleted" {
+		t.Errorf("bodies %v %v", p.Body, plans[1].Body)
+	}
+
+	res = e.Run("register", "--url", hook, "-e", "user.deleted", "--dry-run", "-o", "yaml")
+	for _, want := range []string{"  method: POST\n", "  headers:\n", "    x-api-key: …9f3a\n", "- body:\n", "    event: user.deleted\n"} {
+		if res.Code != 0 || !strings.Contains(res.Stdout, want) {
+			t.Errorf("yaml lacks %q (exit %d):\n%s%s", want, res.Code, res.Stdout, res.Stderr)
+		}
+	}
+}
+
+func TestRegisterURLWithoutScheme(t *testing.T) {
+	e := cmdtest.New(t)
+	srv := cmdtest.NewAPIServer(t)
+	e.WithProfile(srv.URL)
+	for url, want := range map[string]string{
+		"hooks.example.com/tm": `error: --url: invalid URL "hooks.example.com/tm": it has no scheme; did you mean https://hooks.example.com/tm?`,
+		"localhost:3000/hooks": `did you mean http://localhost:3000/hooks?`,
+	} {
+		res := e.Run("register", "--url", url, "-e", "user.deleted")
+		if res.Code != 2 || !strings.Contains(res.Stderr, want) {
+			t.Errorf("%s: exit %d stderr %s", url, res.Code, res.Stderr)
+		}
+	}
+	if len(srv.Calls()) != 0 || e.ReadState() != "" {
+		t.Errorf("sent or recorded something")
+	}
+}

@@ -21,7 +21,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/tagmango-hooks/tagmango-hooks/pkg/cmd/events/shared"
 	triggerCmd "github.com/tagmango-hooks/tagmango-hooks/pkg/cmd/trigger"
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/cmd/trigger/report"
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/cmdutil"
@@ -61,8 +60,9 @@ func NewCmdReplay(f *cmdutil.Factory, runF func(*ReplayOptions) error) *cobra.Co
 		AppVersion: f.AppVersion,
 		Transport:  f.HTTPTransport,
 	}
+	var eventFlag *cmdutil.EventFlag
 	cmd := &cobra.Command{
-		Use:   "replay FILE --to URL [--seq N ...] [--events E,...]",
+		Use:   "replay FILE --to URL [--seq N ...] [--event E ...]",
 		Short: "Resend deliveries saved by listen --save",
 		Long: `Resend the deliveries that listen --save wrote to FILE (one JSON object per line), in
 the order they were saved, one at a time, to exactly the URL given: each with its
@@ -76,8 +76,9 @@ Deliveries are sent as FILE is read, so FILE may be a FIFO or a file listen --sa
 still writing; Ctrl-C stops at once, even while waiting for a FIFO's writer.
 
 --seq N selects deliveries by their sequence number (repeatable, or N,M,...);
---events E selects those detected as E (a candidate, or the event itself; a family
-such as course.completed.* works too). Both together select what matches both.
+--event E selects those detected as E (a candidate, or the event itself; a family
+such as 'course.completed.*' works too, and unknown selects the deliveries no event
+matched; repeatable, or E,F,...). Both together select what matches both.
 
 A line that is not a saved delivery is reported with its line number and skipped;
 the rest are still sent. So is a line longer than listen --save can write (784 MiB:
@@ -91,10 +92,12 @@ and "skippedLines"; failures are identified by their seq.`,
 		Example: `  $ tagmango-hooks listen --save deliveries.jsonl
   $ tagmango-hooks replay deliveries.jsonl --to http://localhost:3000/hooks/tagmango
   $ tagmango-hooks replay deliveries.jsonl --to $URL --seq 3 --seq 7,8
-  $ tagmango-hooks replay deliveries.jsonl --to $URL --events webinar.reminder.all`,
+  $ tagmango-hooks replay deliveries.jsonl --to $URL --event webinar.reminder.all
+  $ tagmango-hooks replay deliveries.jsonl --to localhost:3000/hooks -e 'course.completed.*'`,
 		Args: cmdutil.ExactArgs(1, "give the file listen --save wrote, e.g. `replay deliveries.jsonl --to URL`"),
 		RunE: func(c *cobra.Command, args []string) error {
 			opts.File = args[0]
+			opts.Events = eventFlag.Names()
 			if opts.To == "" {
 				return cmdutil.FlagErrorf("--to is required: the URL to send the deliveries to")
 			}
@@ -108,12 +111,12 @@ and "skippedLines"; failures are identified by their seq.`,
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&opts.To, "to", "", "the `URL` to POST the deliveries to")
+	fl.StringVar(&opts.To, "to", "", "the `URL` to POST the deliveries to (localhost:3000/x needs no http://)")
 	fl.StringSliceVar(&opts.Seqs, "seq", nil, "replay only the delivery with this sequence number (repeatable, comma-separated)")
-	fl.StringSliceVar(&opts.Events, "events", nil, "replay only deliveries detected as these events (comma-separated)")
+	eventFlag = cmdutil.AddEventFlag(f, cmd, cmdutil.Select, "replay only deliveries detected as this `EVENT` or family")
+	eventFlag.AddDeprecatedAlias(f, cmd)
 	fl.StringArrayVarP(&opts.Headers, "header", "H", nil, "add a header to every delivery: `NAME=VALUE` (repeatable)")
 	fl.DurationVar(&opts.Timeout, "timeout", deliver.TagMangoTimeout, "time limit of each delivery")
-	_ = cmd.RegisterFlagCompletionFunc("events", cmdutil.CompleteEvents(f))
 	return cmd
 }
 
@@ -135,7 +138,7 @@ func replayRun(ctx context.Context, opts *ReplayOptions) error {
 	if err != nil {
 		return err
 	}
-	if _, err := hookurl.Parse(opts.To); err != nil {
+	if opts.To, err = hookurl.ParseTarget(opts.To); err != nil {
 		return cmdutil.Invalidf("--to: %v", err)
 	}
 	header, err := triggerCmd.ParseHeaders(opts.Headers)
@@ -279,14 +282,10 @@ func parseSeqs(vals []string) (map[int]bool, error) {
 	return seqs, nil
 }
 
-// eventSelectors checks --events against the catalog and returns the selection.
+// eventSelectors checks --event against the catalog and returns the selection.
+// "unknown" is taken too: it is what listen saves for a body no event matched.
 func eventSelectors(opts *ReplayOptions) (func(*Saved) bool, error) {
-	var want []string
-	for _, e := range opts.Events {
-		if e = strings.TrimSpace(e); e != "" {
-			want = append(want, e)
-		}
-	}
+	want := cmdutil.SplitEvents(opts.Events)
 	if len(want) == 0 {
 		return func(*Saved) bool { return true }, nil
 	}
@@ -294,32 +293,18 @@ func eventSelectors(opts *ReplayOptions) (func(*Saved) bool, error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, w := range want {
-		if _, ok := catalog.Lookup(w); ok || w == "unknown" {
-			continue
-		}
-		if prefix, ok := strings.CutSuffix(w, "*"); ok && slices.ContainsFunc(catalog.Names(), func(n string) bool { return strings.HasPrefix(n, prefix) }) {
-			continue
-		}
-		return nil, shared.UnknownEvent(catalog, w)
+	check := slices.DeleteFunc(slices.Clone(want), func(w string) bool { return w == events.Unknown })
+	if err := cmdutil.CheckEvents(catalog, "--event", cmdutil.Select, check); err != nil {
+		return nil, err
 	}
 	return func(s *Saved) bool {
 		for _, w := range want {
-			if s.Event == w || slices.ContainsFunc(s.Candidates, func(c string) bool { return matches(w, c) }) {
+			if s.Event == w || slices.ContainsFunc(s.Candidates, func(c string) bool { return events.MatchPattern(w, c) }) {
 				return true
 			}
 		}
 		return false
 	}, nil
-}
-
-// matches reports whether a selector (an event or a family such as
-// "course.completed.*") selects the event name.
-func matches(selector, name string) bool {
-	if prefix, ok := strings.CutSuffix(selector, "*"); ok {
-		return strings.HasPrefix(name, prefix)
-	}
-	return selector == name
 }
 
 // savedSource reads a save file line by line and hands out the selected deliveries

@@ -87,11 +87,13 @@ func TestReplaySelection(t *testing.T) {
 		{"repeatable seq", []string{"--seq", "5", "--seq", "1"}, []string{"A", "E"}, ""},
 		{"comma seq", []string{"--seq", "4,1"}, []string{"A", "[1"}, ""},
 		{"missing seq", []string{"--seq", "1,9"}, []string{"A"}, "no delivery with seq 9"},
-		{"event", []string{"--events", "webinar.reminder.all"}, []string{"not json", "E"}, ""},
-		{"candidate", []string{"--events", "course.completed.50"}, []string{"A"}, ""},
-		{"family", []string{"--events", "course.completed.*,webinar.reminder.all"}, []string{"A", "not json", "E"}, ""},
-		{"unknown", []string{"--events", "unknown"}, []string{"[1"}, ""},
-		{"seq and event", []string{"--events", "webinar.reminder.all", "--seq", "5"}, []string{"E"}, ""},
+		{"event", []string{"--event", "webinar.reminder.all"}, []string{"not json", "E"}, ""},
+		{"candidate", []string{"-e", "course.completed.50"}, []string{"A"}, ""},
+		{"family", []string{"--event", "course.completed.*,webinar.reminder.all"}, []string{"A", "not json", "E"}, ""},
+		{"repeated", []string{"-e", "course.completed.*", "-e", "webinar.reminder.all"}, []string{"A", "not json", "E"}, ""},
+		{"unknown", []string{"--event", "unknown"}, []string{"[1"}, ""},
+		{"seq and event", []string{"--event", "webinar.reminder.all", "--seq", "5"}, []string{"E"}, ""},
+		{"the deprecated --events", []string{"--events", "course.completed.*,webinar.reminder.all"}, []string{"A", "not json", "E"}, "Flag --events has been deprecated, use --event (-e) instead"},
 	}
 	file := writeSaved(t, saved)
 	for _, tc := range cases {
@@ -129,9 +131,12 @@ func TestReplayErrors(t *testing.T) {
 		{"missing file", []string{filepath.Join(t.TempDir(), "nope.jsonl"), "--to", rc.URL}, 1, "cannot read"},
 		{"directory", []string{t.TempDir(), "--to", rc.URL}, 1, "cannot read"},
 		{"no --to", []string{file}, 2, "--to is required"},
-		{"bad --to", []string{file, "--to", "localhost:3000"}, 2, "absolute http"},
+		{"bad --to", []string{file, "--to", "ftp://localhost:3000"}, 2, "absolute http"},
+		{"public --to without a scheme", []string{file, "--to", "hooks.example.com/tm"}, 2, `--to: invalid URL "hooks.example.com/tm": it has no scheme; did you mean https://hooks.example.com/tm?`},
 		{"bad seq", []string{file, "--to", rc.URL, "--seq", "x"}, 2, `--seq "x"`},
-		{"unknown event", []string{file, "--to", rc.URL, "--events", "webinar.reminder.al"}, 2, `did you mean "webinar.reminder.all"?`},
+		{"unknown event", []string{file, "--to", rc.URL, "--event", "webinar.reminder.al"}, 2, `error: --event: unknown event "webinar.reminder.al"; did you mean "webinar.reminder.all"?`},
+		{"unknown event in a list", []string{file, "--to", rc.URL, "-e", "webinar.reminder.all,webinar.reminder.al"}, 2, `did you mean "webinar.reminder.all"?`},
+		{"unknown family", []string{file, "--to", rc.URL, "-e", "webinar.remnder.*"}, 2, `error: --event: no event is in the family "webinar.remnder.*"; did you mean "webinar.reminder.*"?`},
 		{"nothing selected", []string{file, "--to", rc.URL, "--seq", "42"}, 1, "nothing to replay"},
 		{"empty file", []string{writeSaved(t, "\n"), "--to", rc.URL}, 1, "holds no saved deliveries"},
 		{"only junk", []string{writeSaved(t, "hello\n[1]\n{\"seq\":1}\n"), "--to", rc.URL}, 1, "holds no saved deliveries"},
@@ -313,5 +318,20 @@ func TestReplaySkipsLongJunk(t *testing.T) {
 	}
 	if reqs := rc.Requests(); len(reqs) != 1 || string(reqs[0].Body) != `{"n":7}` {
 		t.Errorf("deliveries %+v", reqs)
+	}
+}
+
+func TestReplayToLoopbackWithoutScheme(t *testing.T) {
+	rc := delivertest.New(t, nil)
+	file := writeSaved(t, saved)
+	res := run(t, file, "--to", strings.TrimPrefix(rc.URL, "http://")+"/hooks/tm", "--seq", "1", "-o", "json")
+	if res.Code != 0 {
+		t.Fatalf("exit %d: %s", res.Code, res.Stderr)
+	}
+	if reqs := rc.Requests(); len(reqs) != 1 || reqs[0].RequestURI != "/hooks/tm" {
+		t.Errorf("requests %v", reqs)
+	}
+	if !strings.Contains(res.Stdout, `"url": "`+rc.URL+`/hooks/tm"`) {
+		t.Errorf("the report names the URL used: %s", res.Stdout)
 	}
 }

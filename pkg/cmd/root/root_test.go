@@ -3,6 +3,7 @@ package root_test
 import (
 	"encoding/json"
 	"os"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -176,5 +177,61 @@ func TestClosedStdoutEndsQuietly(t *testing.T) {
 		if res := e.RunWith(closeStdout, args...); res.Code != 0 || res.Stderr != "" {
 			t.Errorf("%v: exit %d stderr %q", args, res.Code, res.Stderr)
 		}
+	}
+}
+
+// directive returns the completion directive cobra prints last (":4" and so on).
+func directive(t *testing.T, e *cmdtest.Env, args ...string) string {
+	t.Helper()
+	res := e.Run(append([]string{"__complete"}, args...)...)
+	lines := strings.Split(strings.TrimSpace(res.Stdout), "\n")
+	return lines[len(lines)-1]
+}
+
+func TestSetCompletion(t *testing.T) {
+	e := cmdtest.New(t)
+	for _, cmd := range [][]string{{"trigger"}, {"emulator", "fire"}} {
+		args := append(append([]string{}, cmd...), "webinar.created.single", "--set", "")
+		got := completions(t, e, args...)
+		for _, want := range []string{"name=", "phone=", "callList=", "callList.0.webinar=", "callList.0.webinarId=", "mangoes="} {
+			if !has(got, want) {
+				t.Errorf("%v: lacks %s: %v", cmd, want, got)
+			}
+		}
+		if has(got, "courseId=") {
+			t.Errorf("%v: a field of another event: %v", cmd, got)
+		}
+		// The value follows the "=": no space after it, and no file names.
+		if d := directive(t, e, args...); d != ":6" {
+			t.Errorf("%v: directive %s, want :6 (no space, no files)", cmd, d)
+		}
+		if got := completions(t, e, append(append([]string{}, cmd...), "webinar.created.single", "--set", "name=")...); len(got) != 0 {
+			t.Errorf("%v: values are not completed: %v", cmd, got)
+		}
+	}
+	// The creator-defined keys of order.recurring.created are no field name.
+	if got := completions(t, e, "trigger", "order.recurring.created", "--set", ""); !has(got, "amount=") || slices.ContainsFunc(got, func(s string) bool { return strings.HasPrefix(s, "<") }) {
+		t.Errorf("order.recurring.created: %v", got)
+	}
+	if got := completions(t, e, "trigger", "no.such.event", "--set", ""); len(got) != 0 {
+		t.Errorf("an unknown event: %v", got)
+	}
+}
+
+func TestEventListCompletion(t *testing.T) {
+	e := cmdtest.New(t)
+	// After a comma, the next event, not the one already given.
+	got := completions(t, e, "register", "-e", "course.completed.50,course.")
+	if !has(got, "course.completed.50,course.completed.100") || has(got, "course.completed.50,course.completed.50") || has(got, "course.completed.50,course.completed.*") {
+		t.Errorf("register: %v", got)
+	}
+	// Where --event selects, families too.
+	for _, cmd := range [][]string{{"list"}, {"listen"}, {"replay", "f.jsonl"}} {
+		if got := completions(t, e, append(cmd, "--event", "")...); !has(got, "course.completed.*") || !has(got, "user.deleted") {
+			t.Errorf("%v: %v", cmd, got)
+		}
+	}
+	if got := completions(t, e, "listen", "--register", "-e", ""); !has(got, "user.deleted") {
+		t.Errorf("listen --register: %v", got)
 	}
 }

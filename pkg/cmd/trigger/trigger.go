@@ -67,10 +67,11 @@ func NewCmdTrigger(f *cmdutil.Factory, runF func(*TriggerOptions) error) *cobra.
 		Short: "Send sample deliveries of an event to an endpoint",
 		Long: `Send deliveries of EVENT to an endpoint — your handler, or a listen — shaped exactly
 as TagMango sends them: a POST of the bare JSON payload with content-type
-application/json (and user-agent tagmango-hooks/VERSION), to exactly the URL given.
+application/json (and user-agent tagmango-hooks/VERSION), to exactly the URL given
+(a loopback address needs no scheme: --to localhost:3000/hooks is http://…).
 
 Each delivery is a realistic fake participant (see events sample --fake); --count N
-simulates TagMango's fan-out, one call per participant, each with distinct data,
+(-n N) simulates TagMango's fan-out, one call per participant, each with distinct data,
 --concurrency at a time. --seed N makes the payloads reproducible.
 
 --set field=value changes a field of every payload, typed per the catalog: a number
@@ -99,7 +100,7 @@ when it had come, else as errors of kind "interrupted"; "passed" is false).
    "failures" [{"id", "status" or "error", "latencyMs", "slow", "answer"}] (first 20),
    "answer" (the beginning of the answer, when exactly one delivery was sent)}`,
 		Example: `  $ tagmango-hooks trigger course.completed.50 --to http://localhost:3000/hooks/tagmango
-  $ tagmango-hooks trigger webinar.created.recurring --to http://localhost:4242 --count 500 --concurrency 50
+  $ tagmango-hooks trigger webinar.created.recurring --to localhost:4242 -n 500 --concurrency 50
   $ tagmango-hooks trigger order.created.failed --to $URL --set status=failed --set amount=0
   $ tagmango-hooks trigger webinar.created.single --to $URL --set callList.0.webinar="Live Q&A"
   $ tagmango-hooks events sample course.completed.50 --fake > body.json && tagmango-hooks trigger course.completed.50 --to $URL --data body.json
@@ -130,7 +131,7 @@ when it had come, else as errors of kind "interrupted"; "passed" is false).
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&opts.To, "to", "", "the `URL` to POST the deliveries to")
+	fl.StringVar(&opts.To, "to", "", "the `URL` to POST the deliveries to (localhost:3000/x needs no http://)")
 	fl.IntVarP(&opts.Count, "count", "n", 1, "how many deliveries, each with a distinct participant")
 	fl.IntVarP(&opts.Concurrency, "concurrency", "c", 10, "how many deliveries in flight at once")
 	fl.StringArrayVar(&opts.Sets, "set", nil, "set a field of every payload: `field=value`, dotted paths such as callList.0.webinar (repeatable)")
@@ -139,6 +140,7 @@ when it had come, else as errors of kind "interrupted"; "passed" is false).
 	fl.StringArrayVarP(&opts.Headers, "header", "H", nil, "add a header to every delivery: `NAME=VALUE` (repeatable)")
 	fl.DurationVar(&opts.Timeout, "timeout", deliver.TagMangoTimeout, "time limit of each delivery")
 	fl.Uint64Var(&opts.Seed, "seed", 0, "seed of the fake payloads, for reproducible runs (0 is random)")
+	_ = cmd.RegisterFlagCompletionFunc("set", shared.CompleteSet(f))
 	return cmd
 }
 
@@ -155,7 +157,7 @@ func triggerRun(ctx context.Context, opts *TriggerOptions) error {
 	if err != nil {
 		return err
 	}
-	if _, err := hookurl.Parse(opts.To); err != nil {
+	if opts.To, err = hookurl.ParseTarget(opts.To); err != nil {
 		return cmdutil.Invalidf("--to: %v", err)
 	}
 	header, err := ParseHeaders(opts.Headers)

@@ -207,6 +207,7 @@ func TestTriggerUsageErrors(t *testing.T) {
 		{"no --to", []string{"course.completed.50"}, "--to is required"},
 		{"relative --to", []string{"course.completed.50", "--to", "/hooks"}, "absolute http"},
 		{"ftp --to", []string{"course.completed.50", "--to", "ftp://example.com/x"}, "absolute http"},
+		{"public --to without a scheme", []string{"course.completed.50", "--to", "hooks.example.com/tm"}, `--to: invalid URL "hooks.example.com/tm": it has no scheme; did you mean https://hooks.example.com/tm?`},
 		{"no event", []string{"--to", rc.URL}, "give the event"},
 		{"zero count", []string{"course.completed.50", "--to", rc.URL, "--count", "0"}, "--count must be at least 1"},
 		{"zero concurrency", []string{"course.completed.50", "--to", rc.URL, "-c", "0"}, "--concurrency must be at least 1"},
@@ -493,5 +494,24 @@ func TestTriggerDeprecatedWarns(t *testing.T) {
 	res := run(t, "course.completed", "--to", rc.URL)
 	if res.Code != 0 || !strings.Contains(res.Stderr, "warning: course.completed is deprecated; use course.completed.100 instead") {
 		t.Errorf("exit %d, stderr %q", res.Code, res.Stderr)
+	}
+}
+
+// A loopback --to needs no scheme, and -n is --count.
+func TestTriggerToLoopbackWithoutScheme(t *testing.T) {
+	rc := delivertest.New(t, nil)
+	addr := strings.TrimPrefix(rc.URL, "http://") // 127.0.0.1:PORT
+	_, port, _ := strings.Cut(addr, ":")
+	for _, to := range []string{addr + "/hooks", "localhost:" + port + "/hooks"} {
+		res := run(t, "course.completed.50", "--to", to, "-n", "2", "-o", "json")
+		if res.Code != 0 {
+			t.Fatalf("%s: exit %d: %s", to, res.Code, res.Stderr)
+		}
+		if r := report(t, res.Stdout); r.URL != "http://"+to || r.Sent != 2 || r.OK != 2 {
+			t.Errorf("%s: report %+v", to, r)
+		}
+	}
+	if n := len(rc.Requests()); n != 4 {
+		t.Errorf("%d requests, want 4", n)
 	}
 }

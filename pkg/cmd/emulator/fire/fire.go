@@ -16,9 +16,11 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/tagmango-hooks/tagmango-hooks/pkg/cmd/events/shared"
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/cmdutil"
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/emulator"
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/events"
+	"github.com/tagmango-hooks/tagmango-hooks/pkg/hookurl"
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/iostreams"
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/output"
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/sample"
@@ -42,6 +44,7 @@ type FireOptions struct {
 	Webinar      string
 	Participants int
 	Sets         []string
+	Force        bool
 	// EmulatorURL is --emulator, else $TAGMANGO_EMULATOR_URL, else the default.
 	EmulatorURL string
 }
@@ -64,9 +67,10 @@ event is EVENT and whose filter is empty or the given id — and prints the repo
 registrations matched, deliveries sent, their statuses and the failures.
 
 The id (--course, --webinar or --mango, whichever the event is about) is also put
-into the payload's id field (courseId, webinarId). --set overrides a top-level
-field of every delivery, typed as the catalog documents it (phone is a number in
-course events and a string in webinar.completed.all).
+into the payload's id field (courseId, webinarId). --set field=value changes a field
+of every delivery exactly as trigger --set does: typed as the catalog documents it
+(phone is a number in course events and a string in webinar.completed.all), nested
+fields by dotted path (callList.0.webinar=...); --force adds undocumented fields.
 
 webinar.reminder.all is sent as TagMango sends it: three rounds (1 day, 30 min and
 15 min before), each to every participant; the counts sum the three rounds.
@@ -81,7 +85,8 @@ registration matched (nothing was sent: a mistyped id must not pass a CI check),
 when no emulator answers. -o json prints the emulator's report as it came.`,
 		Example: `  $ tagmango-hooks emulator fire course.completed.50 --course 634fc35ddaf58580e2418c40 --participants 25
   $ tagmango-hooks emulator fire webinar.reminder.all --webinar 6149b1e5612c4e5fd96041d3 --participants 100
-  $ tagmango-hooks emulator fire order.created.completed --set amount=4999 --set coupon=LAUNCH -o json`,
+  $ tagmango-hooks emulator fire order.created.completed --set amount=4999 --set coupon=LAUNCH -o json
+  $ tagmango-hooks emulator fire webinar.created.single --set callList.0.webinar="Live Q&A"`,
 		Args:              cmdutil.ExactArgs(1, "fire needs one EVENT (see `tagmango-hooks events`)"),
 		ValidArgsFunction: cmdutil.CompleteEvents(f),
 		RunE: func(c *cobra.Command, args []string) error {
@@ -114,8 +119,10 @@ when no emulator answers. -o json prints the emulator's report as it came.`,
 	fl.StringVar(&opts.Course, "course", "", "the course the event is about")
 	fl.StringVar(&opts.Webinar, "webinar", "", "the webinar the event is about")
 	fl.IntVarP(&opts.Participants, "participants", "n", 1, "participants: one delivery each to every matching registration")
-	fl.StringArrayVar(&opts.Sets, "set", nil, "override a field of every delivery: field=value (repeatable)")
-	fl.StringVar(&opts.EmulatorURL, "emulator", emulator.DefaultURL, "the emulator's URL (env "+EnvEmulatorURL+")")
+	fl.StringArrayVar(&opts.Sets, "set", nil, "set a field of every delivery: `field=value`, dotted paths such as callList.0.webinar (repeatable)")
+	fl.BoolVar(&opts.Force, "force", false, "let --set add fields the catalog does not document (as strings)")
+	_ = cmd.RegisterFlagCompletionFunc("set", shared.CompleteSet(f))
+	fl.StringVar(&opts.EmulatorURL, "emulator", emulator.DefaultURL, "the emulator's URL (env "+EnvEmulatorURL+"; localhost:4280 needs no http://)")
 	return cmd
 }
 
@@ -140,10 +147,15 @@ func fireRun(ctx context.Context, opts *FireOptions) error {
 		}
 		return cmdutil.Invalidf("--%s does not apply to %s, which is about a %s: use --%s", key, e.Type, e.Filter(), e.Filter())
 	}
-	if req.Payload, err = overrides(e, opts.Sets); err != nil {
+	if err := checkSets(e, opts.Sets, opts.Force); err != nil {
 		return err
 	}
-	client, err := emulator.NewClient(opts.EmulatorURL, opts.Transport)
+	req.Set, req.Force = opts.Sets, opts.Force
+	emulatorURL, err := hookurl.WithLoopbackScheme(opts.EmulatorURL)
+	if err != nil {
+		return cmdutil.Invalidf("--emulator: %v", err)
+	}
+	client, err := emulator.NewClient(emulatorURL, opts.Transport)
 	if err != nil {
 		return cmdutil.Invalidf("--emulator: %v", err)
 	}
@@ -206,38 +218,24 @@ func entity(req emulator.FireRequest) (key, id string) {
 	return "", ""
 }
 
-// overrides turns --set assignments into the fire's payload overrides. Each value is
-// typed by the catalog, through sample.Set on a scratch copy of the event's example:
-// "phone=9876543210" is a number in a course event and a string in
-// webinar.completed.all, as TagMango sends them, which plain JSON typing would get
-// wrong half the time; and a misspelt field is caught here, with a suggestion.
-// Overrides replace whole top-level fields, so nested paths are refused.
-func overrides(e *events.Event, sets []string) (map[string]any, error) {
+// checkSets tries the --set assignments on the event's example, so that a misspelt
+// field or a value of the wrong type is refused (exit 2, with trigger's words) before
+// the emulator is called. The emulator applies them to every delivery with the same
+// sample.Set.
+func checkSets(e *events.Event, sets []string, force bool) error {
 	if len(sets) == 0 {
-		return nil, nil
+		return nil
 	}
-	out := make(map[string]any, len(sets))
+	scratch, err := sample.Example(e)
+	if err != nil {
+		scratch = sample.NewDocument()
+	}
 	for _, a := range sets {
-		path, _, ok := strings.Cut(a, "=")
-		path = strings.TrimSpace(path)
-		if !ok || path == "" {
-			return nil, cmdutil.FlagErrorf("--set %q: use field=value", a)
+		if err := shared.ApplySet(scratch, e, a, force); err != nil {
+			return err
 		}
-		if strings.ContainsAny(path, ".[") {
-			top := path[:strings.IndexAny(path, ".[")]
-			return nil, cmdutil.Invalidf("--set %s: the emulator overrides whole top-level fields; give %s whole as JSON (--set '%s=[...]')", path, top, top)
-		}
-		scratch, err := sample.Example(e)
-		if err != nil {
-			scratch = sample.NewDocument()
-		}
-		if err := sample.Set(scratch, e, a, false); err != nil {
-			return nil, cmdutil.Invalidf("--set %s: %v", a, err)
-		}
-		v, _ := scratch.Get(path)
-		out[path] = v
 	}
-	return out, nil
+	return nil
 }
 
 func printJSON(w io.Writer, raw []byte) error {

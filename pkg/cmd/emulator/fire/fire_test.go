@@ -272,9 +272,10 @@ func TestFireValidatesBeforeCalling(t *testing.T) {
 		{[]string{"course.completed.5"}, `error: unknown event "course.completed.5"; did you mean "course.completed.50"?`},
 		{[]string{"webinar.reminder.all", "--course", "c"}, "error: --course does not apply to webinar.reminder.all, which is about a webinar: use --webinar"},
 		{[]string{"user.deleted", "--mango", "m"}, "error: --mango does not apply to user.deleted, which is about no entity: leave it out"},
-		{[]string{"course.completed.50", "--set", "nme=x"}, `error: --set nme=x: course.completed.50 has no field "nme"; did you mean "name"?`},
+		{[]string{"course.completed.50", "--set", "nme=x"}, `error: --set nme=x: course.completed.50 has no field "nme"; did you mean "name"? (--force adds it as a string)`},
 		{[]string{"course.completed.50", "--set", "phone=call me"}, `error: --set phone=call me: phone: "call me" is not a number (the field is a number)`},
-		{[]string{"webinar.created.single", "--set", "callList.0.webinar=X"}, "error: --set callList.0.webinar: the emulator overrides whole top-level fields; give callList whole as JSON (--set 'callList=[...]')"},
+		{[]string{"webinar.created.single", "--set", "callList.0.webinr=X"}, `error: --set callList.0.webinr=X: webinar.created.single has no field "callList.0.webinr"; did you mean "callList.0.webinar"? (--force adds it as a string)`},
+		{[]string{"webinar.created.single", "--set", "callList.9.webinar=X"}, `error: --set callList.9.webinar=X: callList has 1 items: use an index from 0 to 0`},
 		{[]string{"course.completed.50", "--emulator", "ftp://x"}, `error: --emulator: invalid emulator URL "ftp://x": use http://HOST:PORT`},
 	}
 	for _, tt := range tests {
@@ -398,5 +399,58 @@ func TestFireReportCountsOmittedFailuresByCause(t *testing.T) {
 		if !strings.Contains(res.Stdout, want) {
 			t.Errorf("stdout lacks %q:\n%s", want, res.Stdout)
 		}
+	}
+}
+
+func TestFireEmulatorWithoutScheme(t *testing.T) {
+	e := cmdtest.New(t)
+	w := newWorld(t, emulator.Config{})
+	w.register(t, "/all", "user.deleted", "")
+	res := e.Run("emulator", "fire", "user.deleted", "--emulator", strings.TrimPrefix(w.url, "http://"))
+	if res.Code != 0 || len(w.received("/all")) != 1 {
+		t.Errorf("exit %d: %s", res.Code, res.Stderr)
+	}
+	res = e.Run("emulator", "fire", "user.deleted", "--emulator", "emulator.example.com:4280")
+	if res.Code != 2 || !strings.Contains(res.Stderr, `--emulator: invalid URL "emulator.example.com:4280": it has no scheme; did you mean https://emulator.example.com:4280?`) {
+		t.Errorf("exit %d: %s", res.Code, res.Stderr)
+	}
+}
+
+// emulator fire --set is trigger --set: dotted paths into nested fields, typed by the
+// catalog, applied to every delivery (here, every participant's).
+func TestFireSetTakesDottedPaths(t *testing.T) {
+	e := cmdtest.New(t)
+	w := newWorld(t, emulator.Config{})
+	w.register(t, "/w", "webinar.created.single", "")
+	w.register(t, "/c", "course.completed.50", "")
+	res := e.Run("emulator", "fire", "webinar.created.single", "-n", "2", "--set", "callList.0.webinar=Live Q&A", "--set", "phone=9876543210", "--emulator", w.url)
+	if res.Code != 0 {
+		t.Fatalf("exit %d: %s", res.Code, res.Stderr)
+	}
+	got := w.received("/w")
+	if len(got) != 2 {
+		t.Fatalf("%d deliveries", len(got))
+	}
+	for _, b := range got {
+		var body struct {
+			Phone    any `json:"phone"`
+			CallList []struct {
+				Webinar string `json:"webinar"`
+			} `json:"callList"`
+		}
+		if err := json.Unmarshal([]byte(b), &body); err != nil {
+			t.Fatal(err)
+		}
+		if len(body.CallList) == 0 || body.CallList[0].Webinar != "Live Q&A" || body.Phone != float64(9876543210) {
+			t.Errorf("body %s", b)
+		}
+	}
+	res = e.Run("emulator", "fire", "course.completed.50", "--set", "utm.source=ads", "--force", "--emulator", w.url)
+	if res.Code == 0 {
+		t.Errorf("a nested field under a missing one: exit 0")
+	}
+	res = e.Run("emulator", "fire", "course.completed.50", "--set", "utm=ads", "--force", "--emulator", w.url)
+	if c := w.received("/c"); res.Code != 0 || len(c) != 1 || !strings.Contains(c[0], `"utm":"ads"`) {
+		t.Errorf("--force: exit %d %s %v", res.Code, res.Stderr, c)
 	}
 }

@@ -1,8 +1,12 @@
-// Package shared holds what the events, trigger and replay commands share: looking an
-// event up with a suggestion, and applying --set.
+// Package shared holds what the events, trigger, replay and emulator fire commands
+// share: looking an event up with a suggestion, and applying and completing --set.
 package shared
 
 import (
+	"strings"
+
+	"github.com/spf13/cobra"
+
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/cmdutil"
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/events"
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/sample"
@@ -33,4 +37,29 @@ func ApplySet(p *sample.Document, e *events.Event, assignment string, force bool
 		return cmdutil.Invalidf("--set %s: %v (--force adds it as a string)", assignment, err)
 	}
 	return cmdutil.Invalidf("--set %s: %v", assignment, err)
+}
+
+// CompleteSet completes --set with the field names of the event given as the first
+// argument, each followed by "=" (dotted paths for nested fields, such as
+// callList.0.webinar=), as trigger --set and emulator fire --set take them.
+func CompleteSet(f *cmdutil.Factory) cobra.CompletionFunc {
+	return func(_ *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
+		if len(args) == 0 || strings.Contains(toComplete, "=") {
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		c, err := f.Catalog()
+		if err != nil {
+			return nil, cobra.ShellCompDirectiveError
+		}
+		e, ok := c.Lookup(args[0])
+		if !ok {
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		var out []cobra.Completion
+		for _, p := range sample.FieldPaths(e) {
+			out = append(out, cobra.CompletionWithDesc(p.Path+"=", p.Type))
+		}
+		// No space after "name=": the value comes next.
+		return out, cobra.ShellCompDirectiveNoSpace | cobra.ShellCompDirectiveNoFileComp
+	}
 }
