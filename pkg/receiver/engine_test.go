@@ -500,9 +500,14 @@ func TestBurstLosesNothing(t *testing.T) {
 type blockingRenderer struct {
 	release chan struct{}
 	got     chan Entry
+	// entered, when set, hears each entry as Render starts on it, before it blocks.
+	entered chan Entry
 }
 
 func (b *blockingRenderer) Render(e Entry) error {
+	if b.entered != nil {
+		b.entered <- e
+	}
 	<-b.release
 	b.got <- e
 	return nil
@@ -510,8 +515,11 @@ func (b *blockingRenderer) Render(e Entry) error {
 func (b *blockingRenderer) Flush() error { return nil }
 
 func TestBackPressureInsteadOfDropping(t *testing.T) {
-	r := &blockingRenderer{release: make(chan struct{}), got: make(chan Entry, 100)}
+	r := &blockingRenderer{release: make(chan struct{}), got: make(chan Entry, 100), entered: make(chan Entry, 100)}
 	rn := start(t, Config{QueueLen: 2}, r)
+	if _, ok := (<-r.entered).(*Ready); !ok {
+		t.Fatal("the first entry is not Ready")
+	}
 	const n = 8
 	answered := make(chan int, n)
 	for range n {

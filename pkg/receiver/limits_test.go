@@ -140,8 +140,13 @@ func TestQueueBudgetCountsHeaders(t *testing.T) {
 
 	// With the display stalled, deliveries that are mostly headers fill the queue:
 	// the handlers then wait (before: 1000 headers counted as 512 bytes).
-	br := &blockingRenderer{release: make(chan struct{}), got: make(chan Entry, 100)}
+	br := &blockingRenderer{release: make(chan struct{}), got: make(chan Entry, 100), entered: make(chan Entry, 100)}
 	rn := start(t, Config{QueueBytes: 256 << 10}, br)
+	// The processing goroutine is stuck on the Ready line: every delivery stays queued
+	// (popped in one batch with Ready, some would not count against the budget).
+	if _, ok := (<-br.entered).(*Ready); !ok {
+		t.Fatal("the first entry is not Ready")
+	}
 	const n = 6
 	answered := make(chan int, n)
 	for range n {
