@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -12,12 +13,15 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"go.yaml.in/yaml/v3"
 
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/cmdtest"
 )
@@ -29,7 +33,9 @@ import (
 // Which blocks: ```sh and ```bash blocks are run. Shell examples must use one of those
 // two; a block tagged console, shell, shell-session or zsh, or an untagged block that
 // mentions tagmango-hooks, fails the test (it would otherwise never be checked). Other
-// languages (yaml, json, go, ts, python, js) are not run.
+// languages (json, go, ts, python, js) are not run, nor is YAML, except a GitHub
+// Actions example marked as a workflow (below); a YAML block with `run:` steps must
+// say which it is.
 //
 // How: each file runs in order, in a fresh HOME (XDG_CONFIG_HOME, XDG_STATE_HOME
 // beneath it) and working directory, with TAGMANGO_BASE_URL and TAGMANGO_API_KEY
@@ -54,6 +60,12 @@ import (
 //	                                 exit 0. Consecutive background blocks all stay up.
 //	<!-- docs-test: servers -->      each command of the block is a server, run alone: started,
 //	                                 waited for until "Ready:", stopped with SIGINT, must exit 0
+//	<!-- docs-test: workflow -->     (on ```yaml) a GitHub Actions job, a whole workflow or a list
+//	                                 of steps: each `run:` step runs as GitHub runs it (bash -e, the
+//	                                 job's and the step's env), in order, in one working directory,
+//	                                 and what a step starts in the background stays up for the next
+//	                                 ones. `uses:` steps and `go install` steps are left out: the
+//	                                 built binary is already on PATH.
 //
 // Every block has a time limit, and every process a block started is gone before the
 // next block runs.
@@ -74,15 +86,16 @@ type docBlock struct {
 	line   int // of the opening fence, 1-based
 	lang   string
 	text   string
-	mode   string // "run", "skip", "background" or "servers"
+	mode   string // "run", "skip", "background", "servers" or "workflow"
 	reason string // for skip
 	exit   int    // expected exit code in mode "run"
 }
 
 var (
-	docFence  = regexp.MustCompile("^(\\s*)(```+|~~~+)\\s*([^\\s`]*)")
-	docMarker = regexp.MustCompile(`^\s*<!--\s*docs-test:\s*(.*?)\s*-->\s*$`)
-	docPort   = regexp.MustCompile(`(:|--port[ =])(4242|4280|3000)\b`)
+	docFence   = regexp.MustCompile("^(\\s*)(```+|~~~+)\\s*([^\\s`]*)")
+	docMarker  = regexp.MustCompile(`^\s*<!--\s*docs-test:\s*(.*?)\s*-->\s*$`)
+	docRunStep = regexp.MustCompile(`(?m)^\s*(-\s+)?run:`)
+	docPort    = regexp.MustCompile(`(:|--port[ =])(4242|4280|3000)\b`)
 )
 
 // parseDocBlocks returns the fenced blocks of a Markdown document with their markers,
@@ -119,9 +132,14 @@ func parseDocBlocks(doc string) ([]docBlock, []string) {
 				marker = mm[1]
 			}
 		}
-		runnable := lang == "sh" || lang == "bash"
+		shell, yml := lang == "sh" || lang == "bash", lang == "yaml" || lang == "yml"
+		runnable := shell || yml && marker != ""
 		switch {
-		case runnable:
+		case shell:
+		case yml:
+			if marker == "" && docRunStep.MatchString(b.text) {
+				problems = append(problems, fmt.Sprintf("line %d: a workflow example is never run: mark it <!-- docs-test: workflow --> or <!-- docs-test: skip REASON -->", b.line))
+			}
 		case lang == "console" || lang == "shell" || lang == "shell-session" || lang == "zsh" ||
 			(lang == "" && strings.Contains(b.text, "tagmango-hooks")):
 			problems = append(problems, fmt.Sprintf("line %d: a shell example in a ```%s block is never run: tag it ```sh", b.line, lang))
@@ -132,6 +150,9 @@ func parseDocBlocks(doc string) ([]docBlock, []string) {
 			}
 			word, rest, _ := strings.Cut(marker, " ")
 			rest = strings.TrimSpace(rest)
+			if yml && word != "skip" && word != "workflow" {
+				problems = append(problems, fmt.Sprintf("line %d: a ```%s block takes docs-test workflow or skip, not %q", b.line, lang, marker))
+			}
 			switch word {
 			case "skip":
 				b.mode, b.reason = "skip", rest
@@ -144,13 +165,18 @@ func parseDocBlocks(doc string) ([]docBlock, []string) {
 					problems = append(problems, fmt.Sprintf("line %d: docs-test exit needs a number, not %q", b.line, rest))
 				}
 				b.exit = n
+			case "workflow":
+				b.mode = word
+				if !yml {
+					problems = append(problems, fmt.Sprintf("line %d: docs-test workflow is for ```yaml blocks", b.line))
+				}
 			case "background", "servers":
 				b.mode = word
 				if rest != "" {
 					problems = append(problems, fmt.Sprintf("line %d: docs-test %s takes nothing after it, not %q", b.line, word, rest))
 				}
 			default:
-				problems = append(problems, fmt.Sprintf("line %d: unknown docs-test marker %q (skip REASON, exit N, background, servers)", b.line, marker))
+				problems = append(problems, fmt.Sprintf("line %d: unknown docs-test marker %q (skip REASON, exit N, background, servers, workflow)", b.line, marker))
 			}
 		}
 		if runnable {
@@ -186,7 +212,8 @@ func TestDocsBlocksParse(t *testing.T) {
 	doc := "intro\n\n```sh\necho one\n```\n\n<!-- docs-test: skip (needs a TagMango key) -->\n\n" +
 		"```bash\necho two\n```\n<!-- docs-test: exit 3 -->\n```sh\nfalse\n```\n" +
 		"- a list item:\n  <!-- docs-test: background -->\n  ```sh\n  tagmango-hooks listen\n  ```\n" +
-		"```yaml\nrun: tagmango-hooks list\n```\n```json\n{}\n```\n"
+		"<!-- docs-test: workflow -->\n```yaml\nsteps:\n  - run: tagmango-hooks list\n```\n" +
+		"```yaml\nkey: value\n```\n```json\n{}\n```\n"
 	blocks, problems := parseDocBlocks(doc)
 	if len(problems) != 0 {
 		t.Fatalf("problems: %q", problems)
@@ -196,6 +223,7 @@ func TestDocsBlocksParse(t *testing.T) {
 		{line: 9, lang: "bash", text: "echo two\n", mode: "skip", reason: "(needs a TagMango key)"},
 		{line: 13, lang: "sh", text: "false\n", mode: "run", exit: 3},
 		{line: 18, lang: "sh", text: "tagmango-hooks listen\n", mode: "background"},
+		{line: 22, lang: "yaml", text: "steps:\n  - run: tagmango-hooks list\n", mode: "workflow"},
 	}
 	if fmt.Sprint(blocks) != fmt.Sprint(want) {
 		t.Errorf("blocks\n got %+v\nwant %+v", blocks, want)
@@ -208,6 +236,8 @@ func TestDocsBlocksParse(t *testing.T) {
 		"<!-- docs-test: skpi (typo) -->\n```sh\nx\n```\n",
 		"<!-- docs-test: exit three -->\n```sh\nx\n```\n",
 		"<!-- docs-test: background -->\n```yaml\nx\n```\n",
+		"<!-- docs-test: workflow -->\n```sh\nx\n```\n",
+		"```yaml\n- name: a step\n  run: tagmango-hooks list\n```\n",
 	} {
 		if _, problems := parseDocBlocks(bad); len(problems) != 1 {
 			t.Errorf("%q: problems %q, want one", bad, problems)
@@ -217,6 +247,46 @@ func TestDocsBlocksParse(t *testing.T) {
 	got := commands("# a comment\ntagmango-hooks listen   # note\n\ntagmango-hooks listen \\\n  --json\n")
 	if want := []string{"tagmango-hooks listen   # note\n", "tagmango-hooks listen \\\n  --json\n"}; fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("commands %q, want %q", got, want)
+	}
+}
+
+func TestDocsWorkflowScript(t *testing.T) {
+	job := `
+    env:
+      A: "1"
+    steps:
+      - uses: actions/checkout@v4
+      - run: go install ./cmd/tagmango-hooks
+      - name: Two lines
+        env: { B: "it's" }
+        run: |
+          echo "$A $B"
+          false
+`
+	script, left, err := workflowScript(job)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "env 'A=1' 'B=it'\\''s' bash --noprofile --norc -e -c 'echo \"$A $B\"\nfalse\n' || exit $?\n"
+	if script != want {
+		t.Errorf("script\n%s\nwant\n%s", script, want)
+	}
+	if fmt.Sprint(left) != "[actions/checkout@v4 go install ./cmd/tagmango-hooks]" {
+		t.Errorf("left out %q", left)
+	}
+	out, err := exec.Command("bash", "-c", script).CombinedOutput()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 1 || string(out) != "1 it's\n" {
+		t.Errorf("ran: %v %q, want exit 1 after \"1 it's\"", err, out)
+	}
+
+	steps := "- run: tagmango-hooks list\n"
+	if script, _, err := workflowScript(steps); err != nil || !strings.Contains(script, "tagmango-hooks list") {
+		t.Errorf("a list of steps: %q %v", script, err)
+	}
+	wf := "jobs:\n  a:\n    steps:\n      - run: echo ${{ secrets.KEY }}\n"
+	if _, _, err := workflowScript(wf); err == nil || !strings.Contains(err.Error(), "${{") {
+		t.Errorf("an expression: %v", err)
 	}
 }
 
@@ -262,7 +332,17 @@ func TestDocsRun(t *testing.T) {
 						}
 					}
 				default:
-					p := h.start(t, where, b.text)
+					script := b.text
+					if b.mode == "workflow" {
+						var left []string
+						script, left, err = workflowScript(b.text)
+						if err != nil {
+							t.Errorf("%s: %v", where, err)
+							continue
+						}
+						t.Logf("%s: left out of the workflow: %s", where, strings.Join(left, "; "))
+					}
+					p := h.start(t, where, script)
 					p.wait(t, b.exit)
 					for i := len(up) - 1; i >= 0; i-- {
 						up[i].interrupt(t, 0)
@@ -276,6 +356,70 @@ func TestDocsRun(t *testing.T) {
 		})
 	}
 	t.Logf("the docs ran in %v", time.Since(start).Round(time.Millisecond))
+}
+
+// ghStep and ghJob are what the docs test reads of a GitHub Actions workflow.
+type ghStep struct {
+	Name string            `yaml:"name"`
+	Uses string            `yaml:"uses"`
+	Run  string            `yaml:"run"`
+	Env  map[string]string `yaml:"env"`
+}
+
+type ghJob struct {
+	Env   map[string]string `yaml:"env"`
+	Steps []ghStep          `yaml:"steps"`
+}
+
+// workflowScript turns a GitHub Actions example — a workflow, a job or a list of
+// steps — into one bash script that runs its run steps in order, each as GitHub runs
+// it: `bash -e` with the job's and the step's env. It also returns the steps it
+// left out (uses: steps, go install steps).
+func workflowScript(doc string) (string, []string, error) {
+	var jobs []ghJob
+	var wf struct {
+		Jobs map[string]ghJob `yaml:"jobs"`
+	}
+	var job ghJob
+	var steps []ghStep
+	switch {
+	case yaml.Unmarshal([]byte(doc), &wf) == nil && len(wf.Jobs) > 0:
+		for _, name := range slices.Sorted(maps.Keys(wf.Jobs)) {
+			jobs = append(jobs, wf.Jobs[name])
+		}
+	case yaml.Unmarshal([]byte(doc), &job) == nil && len(job.Steps) > 0:
+		jobs = []ghJob{job}
+	case yaml.Unmarshal([]byte(doc), &steps) == nil && len(steps) > 0:
+		jobs = []ghJob{{Steps: steps}}
+	default:
+		return "", nil, errors.New("not a GitHub Actions workflow, job or list of steps")
+	}
+	quote := func(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
+	var script strings.Builder
+	var left []string
+	for _, j := range jobs {
+		for _, st := range j.Steps {
+			name := st.Name
+			if name == "" {
+				name = st.Uses + strings.TrimSpace(st.Run)
+			}
+			if st.Uses != "" || strings.HasPrefix(strings.TrimSpace(st.Run), "go install ") {
+				left = append(left, name)
+				continue
+			}
+			if strings.Contains(st.Run, "${{") || strings.Contains(fmt.Sprint(j.Env, st.Env), "${{") {
+				return "", nil, fmt.Errorf("step %q uses a ${{ }} expression, which only GitHub evaluates: mark the block skip", name)
+			}
+			script.WriteString("env")
+			for _, env := range []map[string]string{j.Env, st.Env} {
+				for _, k := range slices.Sorted(maps.Keys(env)) {
+					script.WriteString(" " + quote(k+"="+env[k]))
+				}
+			}
+			fmt.Fprintf(&script, " bash --noprofile --norc -e -c %s || exit $?\n", quote(st.Run))
+		}
+	}
+	return script.String(), left, nil
 }
 
 // docsHarness is one document's world: its HOME, working directory, emulator,
