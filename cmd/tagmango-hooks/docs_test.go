@@ -291,6 +291,12 @@ func TestDocsWorkflowScript(t *testing.T) {
 }
 
 func TestDocsRun(t *testing.T) {
+	// The examples pipe into jq, as readers do; without it they cannot run as shown.
+	for _, tool := range [][2]string{{"bash", "bash"}, {"jq", "jq"}, {"timeout", "coreutils"}} {
+		if _, err := exec.LookPath(tool[0]); err != nil {
+			t.Fatalf("the docs' examples need %s: install it (apt-get install %s)", tool[0], tool[1])
+		}
+	}
 	start := time.Now()
 	for _, file := range docsFiles(t) {
 		name := filepath.Base(file)
