@@ -34,22 +34,35 @@ XDG_CONFIG_HOME, XDG_STATE_HOME
 		short: "Exit codes and what they mean",
 		long: `tagmango-hooks exits with:
 
-0    success, including "already registered" and "already deleted"; also when the
-     reader of stdout goes away ('list | head -1'): a quiet end, no message
-1    the operation failed: an API error, the network, a file, or a 2xx answer that
-     is not TagMango's JSON (is --base-url right?); for 'listen': --save or the
-     display could not be written, or deliveries were left unshown at Ctrl-C
+0    success, including "already registered" and "already deleted"; 'listen' and
+     'emulator serve' stopped by Ctrl-C or SIGTERM; 'listen --count N' after N;
+     also when the reader of stdout goes away ('list | head -1'): a quiet end
+1    the operation failed: an API error, the network, a file that cannot be read
+     or written (a missing 'replay' file, 'trigger --data', 'listen --save', a
+     corrupt state or config file), or a 2xx answer that is not TagMango's JSON
+     (is --base-url right?); a port already in use ('listen', 'emulator serve');
+     'emulator fire' when no emulator answers; 'replay' with nothing to replay
+     (an empty file, or no delivery matching --seq/--event); "no" at a
+     confirmation (nothing is changed); for 'listen': --save or the display could
+     not be written, deliveries were left unshown at Ctrl-C, --register failed
+     part-way, a temporary subscription could not be deleted at the end, or
+     another 'listen --register' runs with the same --public-url
 2    usage or validation error: a bad flag, an unknown subcommand, an unknown event
-     or id, an invalid URL, a --profile or TAGMANGO_PROFILE the config file lacks
-     (unless the key comes from --api-key or TAGMANGO_API_KEY), a confirmation
-     needed off a terminal (--all or 'profile remove' without --yes), an
-     'emulator fire' of more than 1,000,000 deliveries
-3    an expectation was not met: 'listen --count' timed out, 'trigger', 'replay' or
-     'emulator fire' saw a non-2xx, slow or failed delivery, or the endpoint could not be reached;
-     'emulator fire' matched no registration
-4    authentication: no API key, or TagMango rejected it (401/403)
+     or id, an invalid URL, a filter that does not apply to the event (without
+     --force), a --profile or TAGMANGO_PROFILE the config file lacks (unless the
+     key comes from --api-key or TAGMANGO_API_KEY), a confirmation needed off a
+     terminal (--all or 'profile remove' without --yes), an empty key piped to
+     'profile add', an 'emulator fire' of more than 1,000,000 deliveries,
+     'listen --forward-to' its own address, 'listen --register' on a --public-url
+     that has a subscription of its own (not temporary)
+3    an expectation was not met: 'listen --count N --timeout DUR' saw fewer than
+     N; 'trigger', 'replay' or 'emulator fire' saw a non-2xx, slow or failed
+     delivery, or the endpoint could not be reached; 'emulator fire' matched no
+     registration
+4    authentication: no API key for a command that calls the API ('listen
+     --register' too), or TagMango rejected it (401/403)
 130  interrupted (Ctrl-C), at a prompt too (nothing is changed); except for
-     'listen', where Ctrl-C is the normal end (0)
+     'listen' and 'emulator serve', where Ctrl-C is the normal end (0)
 `,
 	},
 }
