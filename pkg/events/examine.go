@@ -1,6 +1,10 @@
 package events
 
-import "slices"
+import (
+	"slices"
+
+	"github.com/tagmango-hooks/tagmango-hooks/pkg/jsonscan"
+)
 
 // maxShapes bounds the shapes Examine remembers; past it, it starts afresh.
 const maxShapes = 1024
@@ -11,7 +15,7 @@ const maxShapes = 1024
 type shape struct {
 	pathEvent string
 	names     []string
-	kinds     []Kind
+	kinds     []jsonscan.Kind
 }
 
 type examined struct {
@@ -24,10 +28,10 @@ type examined struct {
 // of payloads of one shape, so the answer is remembered per shape (for payloads
 // whose members are all scalars: checks look inside arrays). The returned warnings
 // are shared: do not modify them.
-func (m *Matcher) Examine(path string, p *Payload) (Detection, []string) {
-	cacheable := p != nil && p.Kind == KindObject && len(p.Members) > 0
+func (m *Matcher) Examine(path string, p *jsonscan.Result) (Detection, []string) {
+	cacheable := p != nil && p.Kind == jsonscan.KindObject && len(p.Members) > 0
 	for i := 0; cacheable && i < len(p.Members); i++ {
-		if k := p.Members[i].Kind; k == KindArray || k == KindObject {
+		if k := p.Members[i].Kind; k == jsonscan.KindArray || k == jsonscan.KindObject {
 			cacheable = false
 		}
 	}
@@ -49,7 +53,7 @@ func (m *Matcher) Examine(path string, p *Payload) (Detection, []string) {
 
 	d := m.Detect(path, p)
 	w := m.Check(d.Candidates, p)
-	e := &examined{shape: shape{pathEvent: pathEvent, names: make([]string, len(p.Members)), kinds: make([]Kind, len(p.Members))}, det: d, warnings: slices.Clip(w)}
+	e := &examined{shape: shape{pathEvent: pathEvent, names: make([]string, len(p.Members)), kinds: make([]jsonscan.Kind, len(p.Members))}, det: d, warnings: slices.Clip(w)}
 	for i, mem := range p.Members {
 		e.shape.names[i], e.shape.kinds[i] = mem.Name, mem.Kind
 	}
@@ -62,7 +66,7 @@ func (m *Matcher) Examine(path string, p *Payload) (Detection, []string) {
 	return d, e.warnings
 }
 
-func (s *shape) matches(pathEvent string, members []Member) bool {
+func (s *shape) matches(pathEvent string, members []jsonscan.Member) bool {
 	if s.pathEvent != pathEvent || len(s.names) != len(members) {
 		return false
 	}
@@ -75,7 +79,7 @@ func (s *shape) matches(pathEvent string, members []Member) bool {
 }
 
 // hashShape is FNV-1a over the path's event and each member's name and kind.
-func hashShape(pathEvent string, members []Member) uint64 {
+func hashShape(pathEvent string, members []jsonscan.Member) uint64 {
 	const prime = 1099511628211
 	h := uint64(14695981039346656037)
 	add := func(s string) {

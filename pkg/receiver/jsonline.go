@@ -9,14 +9,14 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/tagmango-hooks/tagmango-hooks/pkg/events"
+	"github.com/tagmango-hooks/tagmango-hooks/pkg/jsonscan"
 )
 
 // AppendJSONLine appends the --json line of d, newline included. Its keys, in this
 // order, are the documented ones: seq (number), receivedAt (RFC 3339 string, UTC),
 // event (string), candidates (array of strings), method, path (strings), headers
 // (object of strings; repeated headers joined with ", "), body (the JSON value, or a
-// string when the body is not JSON or nests as deep as events.MaxDepth), warnings
+// string when the body is not JSON or nests as deep as jsonscan.MaxDepth), warnings
 // (array of strings), notes (array of strings: what is not wrong but worth knowing),
 // repeatOf (the seq of the first of identical sends the catalog expects, or null),
 // duplicateOf (the earlier seq, or null), status (the answer the
@@ -63,7 +63,7 @@ func appendJSONFields(b []byte, d *Delivery) []byte {
 	b = appendHeaders(b, d.Header)
 	b = append(b, `,"body":`...)
 	switch {
-	case d.IsJSON && d.Payload().Depth >= events.MaxDepth:
+	case d.IsJSON && d.Payload().Depth >= jsonscan.MaxDepth:
 		// Inside the line's own object it would be one level too deep for
 		// encoding/json — and replay could not read the line: kept as its text.
 		b = appendJSONString(b, string(d.Body))
