@@ -21,6 +21,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/tagmango-hooks/tagmango-hooks/pkg/clock"
 )
 
 // DefaultBaseURL is TagMango's production API.
@@ -102,7 +104,7 @@ func New(opts Options) *Client {
 	}
 	sleep := opts.Sleep
 	if sleep == nil {
-		sleep = sleepContext
+		sleep = clock.Sleep
 	}
 	now := opts.Now
 	if now == nil {
@@ -495,18 +497,4 @@ func encodeJSON(v any) ([]byte, error) {
 		return nil, err
 	}
 	return bytes.TrimRight(b.Bytes(), "\n"), nil
-}
-
-func sleepContext(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }
