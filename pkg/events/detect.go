@@ -93,7 +93,7 @@ func NewMatcher(c *Catalog) *Matcher {
 	for i, e := range c.Events {
 		s := &schema{event: e}
 		for _, f := range e.Fields {
-			if isPseudoField(f.Name) {
+			if f.IsPseudo() {
 				s.custom = true
 				continue
 			}
@@ -116,15 +116,11 @@ func NewMatcher(c *Catalog) *Matcher {
 	return m
 }
 
-// isPseudoField recognises catalog entries such as "<custom field keys>" that stand
-// for keys the creator chooses.
-func isPseudoField(name string) bool { return strings.HasPrefix(name, "<") }
-
 func newFieldSpec(f Field) fieldSpec {
 	fs := fieldSpec{name: f.Name, typ: f.Type, accept: parseType(f.Type), nullable: f.Nullable != nil && *f.Nullable,
 		notNull: f.Nullable != nil && !*f.Nullable}
 	for _, it := range f.Items {
-		if !isPseudoField(it.Name) {
+		if !it.IsPseudo() {
 			fs.items = append(fs.items, newFieldSpec(it))
 		}
 	}
