@@ -170,46 +170,7 @@ func sortedKeys(h http.Header) []string {
 }
 
 // appendTimestamp writes t in UTC as time.RFC3339Nano does (trailing zeros of the
-// fraction trimmed), without the generic formatter's cost on every line.
+// fraction trimmed). AppendFormat has had a fast path for that layout since Go 1.20.
 func appendTimestamp(b []byte, t time.Time) []byte {
-	t = t.UTC()
-	year, month, day := t.Date()
-	hour, minute, sec := t.Clock()
-	if year < 0 || year > 9999 {
-		return t.AppendFormat(b, time.RFC3339Nano)
-	}
-	b = appendDigits(b, year, 4)
-	b = append(b, '-')
-	b = appendDigits(b, int(month), 2)
-	b = append(b, '-')
-	b = appendDigits(b, day, 2)
-	b = append(b, 'T')
-	b = appendDigits(b, hour, 2)
-	b = append(b, ':')
-	b = appendDigits(b, minute, 2)
-	b = append(b, ':')
-	b = appendDigits(b, sec, 2)
-	if ns := t.Nanosecond(); ns != 0 {
-		digits := 9
-		for ns%10 == 0 {
-			ns /= 10
-			digits--
-		}
-		b = append(b, '.')
-		b = appendDigits(b, ns, digits)
-	}
-	return append(b, 'Z')
-}
-
-// appendDigits writes n with at least width digits, zero-padded.
-func appendDigits(b []byte, n, width int) []byte {
-	var buf [20]byte
-	i := len(buf)
-	for n > 0 || width > 0 {
-		i--
-		buf[i] = byte('0' + n%10)
-		n /= 10
-		width--
-	}
-	return append(b, buf[i:]...)
+	return t.UTC().AppendFormat(b, time.RFC3339Nano)
 }
