@@ -1,6 +1,7 @@
 package events
 
 import (
+	"hash/maphash"
 	"reflect"
 	"sort"
 	"strings"
@@ -34,7 +35,8 @@ type Detection struct {
 func (d Detection) Exact() bool { return len(d.Candidates) == 1 }
 
 // Matcher recognises payloads and checks them against the catalog's schemas. It is
-// immutable once built and safe for concurrent use.
+// safe for concurrent use: what it is built from does not change once built, and its
+// caches of answers (results, shapes) are guarded by mu.
 type Matcher struct {
 	catalog *Catalog
 	schemas []*schema
@@ -46,8 +48,9 @@ type Matcher struct {
 	// schema indices, so that candidate slices are built once and shared.
 	mu      sync.Mutex
 	results map[string]Detection
-	// shapes remembers what Examine found per payload shape.
+	// shapes remembers what Examine found per payload shape, keyed by hashShape.
 	shapes map[uint64]*examined
+	seed   maphash.Seed
 }
 
 type fieldRef struct {
@@ -89,7 +92,7 @@ func (s kindSet) has(k jsonscan.Kind) bool { return s&(1<<k) != 0 }
 
 // NewMatcher prepares the catalog's schemas for matching.
 func NewMatcher(c *Catalog) *Matcher {
-	m := &Matcher{catalog: c, index: map[string][]fieldRef{}, names: map[string]string{}, results: map[string]Detection{}, shapes: map[uint64]*examined{}}
+	m := &Matcher{catalog: c, index: map[string][]fieldRef{}, names: map[string]string{}, results: map[string]Detection{}, shapes: map[uint64]*examined{}, seed: maphash.MakeSeed()}
 	for i, e := range c.Events {
 		s := &schema{event: e}
 		for _, f := range e.Fields {

@@ -1,6 +1,7 @@
 package events
 
 import (
+	"hash/maphash"
 	"slices"
 
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/jsonscan"
@@ -43,7 +44,7 @@ func (m *Matcher) Examine(path string, p *jsonscan.Result) (Detection, []string)
 	if d, ok := m.DetectPath(path); ok {
 		pathEvent = d.Event
 	}
-	h := hashShape(pathEvent, p.Members)
+	h := m.hashShape(pathEvent, p.Members)
 	m.mu.Lock()
 	if e, ok := m.shapes[h]; ok && e.shape.matches(pathEvent, p.Members) {
 		m.mu.Unlock()
@@ -78,23 +79,19 @@ func (s *shape) matches(pathEvent string, members []jsonscan.Member) bool {
 	return true
 }
 
-// hashShape is FNV-1a over the path's event and each member's name and kind.
-func hashShape(pathEvent string, members []jsonscan.Member) uint64 {
-	const prime = 1099511628211
-	h := uint64(14695981039346656037)
-	add := func(s string) {
-		for i := 0; i < len(s); i++ {
-			h ^= uint64(s[i])
-			h *= prime
-		}
-		h ^= 0xff
-		h *= prime
-	}
-	add(pathEvent)
+// hashShape hashes the path's event and each member's name and kind with the
+// Matcher's seed: a sender cannot choose names that collide (matches checks anyway).
+// The hashes live only in memory, so the seed may differ between runs.
+func (m *Matcher) hashShape(pathEvent string, members []jsonscan.Member) uint64 {
+	var h maphash.Hash
+	h.SetSeed(m.seed)
+	h.WriteString(pathEvent)
+	// 0xff is no byte of valid UTF-8: it ends each name unambiguously.
+	h.WriteByte(0xff)
 	for _, mem := range members {
-		add(mem.Name)
-		h ^= uint64(mem.Kind)
-		h *= prime
+		h.WriteString(mem.Name)
+		h.WriteByte(0xff)
+		h.WriteByte(byte(mem.Kind))
 	}
-	return h
+	return h.Sum64()
 }
