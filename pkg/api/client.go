@@ -483,7 +483,11 @@ func (c *Client) interpret(method, reqURL string, resp *http.Response, data []by
 }
 
 // clean makes text from the server safe to print: no control or escape sequences,
-// one line, bounded, and never the API key even if the server echoes it.
+// one line, bounded, and never the API key even if the server echoes it. It redacts
+// twice on purpose. Before sanitizing: an escape sequence that runs into the key
+// ("\x1b[" and then the key's first characters) is stripped with those characters,
+// and what is left of the key would no longer match. After: stripping can also join
+// a key the server split with controls ("abcd\x1b[0mefgh") back into one piece.
 func (c *Client) clean(s string, limit int) string {
 	return truncate(redact(sanitize(redact(s, c.key)), c.key), limit)
 }
