@@ -51,7 +51,8 @@ func System(getenv func(string) string) *IOStreams {
 			ios.width = w
 		}
 	}
-	ios.color = ios.stdoutTTY && getenv("NO_COLOR") == "" && getenv("TERM") != "dumb"
+	// enableVT last: the console is not touched when colour is off anyway.
+	ios.color = ios.stdoutTTY && getenv("NO_COLOR") == "" && getenv("TERM") != "dumb" && enableVT(os.Stdout)
 	fd := int(os.Stdin.Fd())
 	ios.readSecret = func() (string, error) {
 		b, err := term.ReadPassword(fd)
