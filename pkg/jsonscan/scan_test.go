@@ -114,7 +114,7 @@ func FuzzScanner(f *testing.F) {
 		f.Add([]byte(c))
 	}
 	for _, example := range catalogExamples(f) {
-		f.Add([]byte(example))
+		f.Add(example)
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
 		scannerAgrees(t, body)
