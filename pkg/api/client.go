@@ -21,6 +21,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/tagmango-hooks/tagmango-hooks/pkg/clock"
 )
 
 // DefaultBaseURL is TagMango's production API.
@@ -102,7 +104,7 @@ func New(opts Options) *Client {
 	}
 	sleep := opts.Sleep
 	if sleep == nil {
-		sleep = sleepContext
+		sleep = clock.Sleep
 	}
 	now := opts.Now
 	if now == nil {
@@ -541,7 +543,11 @@ func (c *Client) interpret(method, reqURL string, resp *http.Response, data []by
 }
 
 // clean makes text from the server safe to print: no control or escape sequences,
-// one line, bounded, and never the API key even if the server echoes it.
+// one line, bounded, and never the API key even if the server echoes it. It redacts
+// twice on purpose. Before sanitizing: an escape sequence that runs into the key
+// ("\x1b[" and then the key's first characters) is stripped with those characters,
+// and what is left of the key would no longer match. After: stripping can also join
+// a key the server split with controls ("abcd\x1b[0mefgh") back into one piece.
 func (c *Client) clean(s string, limit int) string {
 	return truncate(redact(sanitize(redact(s, c.key)), c.key), limit)
 }
@@ -555,18 +561,4 @@ func encodeJSON(v any) ([]byte, error) {
 		return nil, err
 	}
 	return bytes.TrimRight(b.Bytes(), "\n"), nil
-}
-
-func sleepContext(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }

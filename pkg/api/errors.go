@@ -1,8 +1,6 @@
 package api
 
 import (
-	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -12,6 +10,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/tagmango-hooks/tagmango-hooks/pkg/neterr"
 )
 
 // Error is a failed call: TagMango answered with a failure, or did not answer.
@@ -143,25 +143,12 @@ func IsUnreachable(err error) bool {
 	if !ok || e.Status != 0 || e.Err == nil {
 		return false
 	}
-	var (
-		dnsErr    *net.DNSError
-		certErr   *tls.CertificateVerificationError
-		recordErr tls.RecordHeaderError
-		alertErr  tls.AlertError
-		unknownCA x509.UnknownAuthorityError
-		hostErr   x509.HostnameError
-		invalid   x509.CertificateInvalidError
-	)
+	var dnsErr *net.DNSError
 	return errors.Is(e.Err, syscall.ECONNREFUSED) ||
 		errors.Is(e.Err, syscall.EHOSTUNREACH) ||
 		errors.Is(e.Err, syscall.ENETUNREACH) ||
 		errors.As(e.Err, &dnsErr) ||
-		errors.As(e.Err, &certErr) ||
-		errors.As(e.Err, &recordErr) ||
-		errors.As(e.Err, &alertErr) ||
-		errors.As(e.Err, &unknownCA) ||
-		errors.As(e.Err, &hostErr) ||
-		errors.As(e.Err, &invalid)
+		neterr.IsTLS(e.Err)
 }
 
 // TimeoutError is the Err of an *Error when a call got no complete answer in time.

@@ -203,3 +203,21 @@ func TestRedact(t *testing.T) {
 		t.Errorf("a very short key garbled the text: %q", got)
 	}
 }
+
+// TestCleanRedactsBeforeAndAfterSanitizing: a server can echo the key with an escape
+// sequence running into it, which sanitizing would strip along with the key's first
+// characters, or split by controls, which sanitizing would join again. Either way
+// the printed text holds the mask, and not what remains of the key.
+func TestCleanRedactsBeforeAndAfterSanitizing(t *testing.T) {
+	c := &Client{key: testKey}
+	half := len(testKey) / 2
+	for _, echoed := range []string{
+		"bad key \x1b[" + testKey + " given",
+		"bad key " + testKey[:half] + "\x1b[0m" + testKey[half:] + " given",
+	} {
+		got := c.clean(echoed, 200)
+		if got != "bad key "+testMasked+" given" {
+			t.Errorf("clean(%q) = %q", echoed, got)
+		}
+	}
+}

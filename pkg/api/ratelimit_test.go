@@ -230,15 +230,3 @@ func TestCancelWhileWaitingForTheRateLimit(t *testing.T) {
 		t.Errorf("requests = %d, want %d", n, rateLimit)
 	}
 }
-
-func TestSleepContext(t *testing.T) {
-	if err := sleepContext(context.Background(), 0); err != nil {
-		t.Errorf("zero sleep: %v", err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	// An hour: returning at all proves the cancelled context ended the wait.
-	if err := sleepContext(ctx, time.Hour); !errors.Is(err, context.Canceled) {
-		t.Errorf("err = %v, want context.Canceled", err)
-	}
-}

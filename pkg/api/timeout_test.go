@@ -11,6 +11,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	realclock "github.com/tagmango-hooks/tagmango-hooks/pkg/clock"
 )
 
 // trickler answers status, sends the first byte of a body and then never finishes it,
@@ -132,7 +134,7 @@ func TestTimeoutIsPerCallAcrossAttempts(t *testing.T) {
 		c, _ := newTestClient(t, srv.URL, func(o *Options) {
 			o.Timeout = time.Second
 			o.Jitter = func() float64 { return 0.99 } // a 745ms backoff
-			o.Sleep = sleepContext
+			o.Sleep = realclock.Sleep
 		})
 		start := time.Now()
 		_, err := c.Register(context.Background(), RegisterRequest{HookURL: "https://example.com/h", Event: "e"})
@@ -154,7 +156,7 @@ func TestRateWaitDoesNotCountAgainstTheTimeout(t *testing.T) {
 		o.Timeout = 50 * time.Millisecond
 		o.Sleep = func(ctx context.Context, d time.Duration) error {
 			// The pacing wait takes real time, longer than the call's limit.
-			if err := sleepContext(ctx, 100*time.Millisecond); err != nil {
+			if err := realclock.Sleep(ctx, 100*time.Millisecond); err != nil {
 				return err
 			}
 			return clock.Sleep(ctx, d)

@@ -7,8 +7,6 @@ package deliver
 import (
 	"bytes"
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -21,6 +19,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/tagmango-hooks/tagmango-hooks/pkg/neterr"
 )
 
 // TagMangoTimeout is how long TagMango waits for an answer before it treats a delivery
@@ -348,51 +348,30 @@ func readAnswer(body io.Reader, n int) ([]byte, int64, error) {
 
 // classify turns a transport error into its kind and a plain message.
 func classify(err error, timeout time.Duration, u *url.URL) (kind string, msg error) {
-	hostPort := u.Host
-	if u.Port() == "" {
-		if u.Scheme == "https" {
-			hostPort = net.JoinHostPort(u.Hostname(), "443")
-		} else {
-			hostPort = net.JoinHostPort(u.Hostname(), "80")
-		}
-	}
+	hostPort := neterr.HostPort(u)
 	var dnsErr *net.DNSError
-	var netErr net.Error
 	switch {
 	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, os.ErrDeadlineExceeded):
 		return KindTimeout, fmt.Errorf("no answer within %s", timeout)
 	case errors.Is(err, syscall.ECONNREFUSED):
-		return KindRefused, fmt.Errorf("nothing is listening on %s — is your server running?", hostPort)
+		return KindRefused, errors.New(neterr.Refused(hostPort))
 	case errors.As(err, &dnsErr):
 		return KindDNS, fmt.Errorf("cannot resolve %s: %s", u.Hostname(), dnsErr.Err)
 	case errors.Is(err, syscall.ENETUNREACH), errors.Is(err, syscall.EHOSTUNREACH):
 		return KindUnreachable, fmt.Errorf("%s is unreachable from here", u.Hostname())
 	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
 		return KindReset, errors.New("the connection was closed without an answer")
-	case errors.As(err, &netErr) && netErr.Timeout():
+	case neterr.IsTimeout(err):
 		return KindTimeout, fmt.Errorf("no answer within %s", timeout)
 	}
 	var ue *url.Error
 	if errors.As(err, &ue) {
 		err = ue.Err
 	}
-	if isTLS(err) {
+	if neterr.IsTLS(err) {
 		return KindTLS, fmt.Errorf("TLS: %w", err)
 	}
 	return KindOther, err
-}
-
-func isTLS(err error) bool {
-	var (
-		record   tls.RecordHeaderError
-		verify   *tls.CertificateVerificationError
-		alert    tls.AlertError
-		unknown  x509.UnknownAuthorityError
-		hostname x509.HostnameError
-		invalid  x509.CertificateInvalidError
-	)
-	return errors.As(err, &record) || errors.As(err, &verify) || errors.As(err, &alert) ||
-		errors.As(err, &unknown) || errors.As(err, &hostname) || errors.As(err, &invalid)
 }
 
 // Summary sums up a run.

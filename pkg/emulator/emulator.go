@@ -26,6 +26,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/tagmango-hooks/tagmango-hooks/pkg/clock"
+
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/api"
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/events"
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/sample"
@@ -160,7 +162,7 @@ func New(cfg Config) (*Server, error) {
 		cfg.Now = time.Now
 	}
 	if cfg.Sleep == nil {
-		cfg.Sleep = sleepContext
+		cfg.Sleep = clock.Sleep
 	}
 	transport := cfg.Transport
 	if transport == nil {
@@ -271,15 +273,4 @@ func (s *Server) logWriter() io.Writer {
 		s.logf("%s", strings.TrimRight(string(p), "\n"))
 		return len(p), nil
 	})
-}
-
-func sleepContext(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }

@@ -34,17 +34,15 @@ func (s *Server) plan(req FireRequest) (*firePlan, error) {
 		return nil, badRequest(CodeInvalidEvent, "%s", msg)
 	}
 	p := &firePlan{event: e, rounds: []string{""}}
-	for _, kv := range [][2]string{{"mango", req.Mango}, {"course", req.Course}, {"webinar", req.Webinar}} {
-		if kv[1] == "" {
-			continue
+	given := events.FilterSet{Mango: req.Mango, Course: req.Course, Webinar: req.Webinar}
+	if bad := e.Misapplied(given); len(bad) > 0 {
+		if e.Filter() == "" {
+			return nil, badRequest(CodeFilterNotApplicable, "%s takes no filter: fire it without %s", e.Type, bad[0])
 		}
-		if kv[0] != e.Filter() {
-			if e.Filter() == "" {
-				return nil, badRequest(CodeFilterNotApplicable, "%s takes no filter: fire it without %s", e.Type, kv[0])
-			}
-			return nil, badRequest(CodeFilterNotApplicable, "%s is about a %s, not a %s: give %q instead of %q", e.Type, e.Filter(), kv[0], e.Filter(), kv[0])
-		}
-		p.key, p.id = kv[0], kv[1]
+		return nil, badRequest(CodeFilterNotApplicable, "%s is about a %s, not a %s: give %q instead of %q", e.Type, e.Filter(), bad[0], e.Filter(), bad[0])
+	}
+	if id := given.Get(e.Filter()); id != "" {
+		p.key, p.id = e.Filter(), id
 	}
 	n := req.Participants
 	if n == 0 {

@@ -25,6 +25,10 @@ type Field struct {
 	Items       []Field `json:"items,omitempty"`
 }
 
+// IsPseudo recognises a catalog entry such as "<custom field keys>" that stands for
+// keys the creator chooses rather than naming a field.
+func (f *Field) IsPseudo() bool { return strings.HasPrefix(f.Name, "<") }
+
 // Event is one catalog entry.
 type Event struct {
 	Type               string          `json:"type"`

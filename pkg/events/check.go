@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/tagmango-hooks/tagmango-hooks/pkg/jsonscan"
 )
 
 // Check compares a payload with the schema of each candidate event and returns the
@@ -12,7 +14,7 @@ import (
 // or "unknown (null in example)", accept anything; nullable fields accept null).
 // Candidates that are not in the catalog are ignored; with none, there is nothing to
 // check. Messages name fields, never payload values.
-func (m *Matcher) Check(candidates []string, p *Payload) []string {
+func (m *Matcher) Check(candidates []string, p *jsonscan.Result) []string {
 	var common []string
 	first := true
 	var doneBuf [16]int
@@ -42,11 +44,11 @@ func (m *Matcher) indexOf(name string) int {
 	return -1
 }
 
-func (s *schema) check(p *Payload) []string {
+func (s *schema) check(p *jsonscan.Result) []string {
 	if p == nil || !p.JSON {
 		return nil // the caller reports a body that is not JSON
 	}
-	if p.Kind != KindObject {
+	if p.Kind != jsonscan.KindObject {
 		return []string{fmt.Sprintf("the body is a JSON %s, not an object", p.Kind)}
 	}
 	return checkFields(s.fields, p.Members, "", nil)
@@ -54,10 +56,10 @@ func (s *schema) check(p *Payload) []string {
 
 // checkFields appends the problems of members against fields; prefix names the
 // enclosing field ("callList[0].").
-func checkFields(fields []fieldSpec, members []Member, prefix string, out []string) []string {
+func checkFields(fields []fieldSpec, members []jsonscan.Member, prefix string, out []string) []string {
 	for i := range fields {
 		f := &fields[i]
-		mem, ok := lookupMember(members, f.name)
+		mem, ok := jsonscan.Lookup(members, f.name)
 		if !ok {
 			out = append(out, fmt.Sprintf("missing field %q (%s)", prefix+f.name, f.typ))
 			continue
@@ -66,8 +68,8 @@ func checkFields(fields []fieldSpec, members []Member, prefix string, out []stri
 			out = append(out, fmt.Sprintf("field %q is %s, documented as %s", prefix+f.name, article(mem.Kind), f.typ))
 			continue
 		}
-		if len(f.items) > 0 && mem.Kind == KindArray {
-			out = checkItems(f, mem.Raw, prefix, out)
+		if len(f.items) > 0 && mem.Kind == jsonscan.KindArray {
+			out = checkItems(f, mem, prefix, out)
 		}
 	}
 	return out
@@ -75,7 +77,7 @@ func checkFields(fields []fieldSpec, members []Member, prefix string, out []stri
 
 // checkItems checks every element of an array field against its item schema. A
 // problem found in several elements is reported once, at the first, with how many more.
-func checkItems(f *fieldSpec, raw []byte, prefix string, out []string) []string {
+func checkItems(f *fieldSpec, arr jsonscan.Member, prefix string, out []string) []string {
 	type problem struct {
 		msg          string
 		first, count int
@@ -84,12 +86,12 @@ func checkItems(f *fieldSpec, raw []byte, prefix string, out []string) []string 
 	seen := map[string]int{}
 	// "[#]" stands for the element's index until the problems are grouped.
 	itemName := prefix + f.name + "[#]"
-	for idx, el := range arrayElements(raw) {
+	for idx, el := range arr.Elements() {
 		var msgs []string
-		if k := kindOf(el[0]); k != KindObject {
-			msgs = []string{fmt.Sprintf("field %q is %s, documented as an object", itemName, article(k))}
+		if el.Kind != jsonscan.KindObject {
+			msgs = []string{fmt.Sprintf("field %q is %s, documented as an object", itemName, article(el.Kind))}
 		} else {
-			msgs = checkFields(f.items, objectMembers(el), itemName+".", nil)
+			msgs = checkFields(f.items, el.Members(), itemName+".", nil)
 		}
 		for _, msg := range msgs {
 			if j, ok := seen[msg]; ok {
@@ -110,20 +112,11 @@ func checkItems(f *fieldSpec, raw []byte, prefix string, out []string) []string 
 	return out
 }
 
-func lookupMember(members []Member, name string) (Member, bool) {
-	for _, m := range members {
-		if m.Name == name {
-			return m, true
-		}
-	}
-	return Member{}, false
-}
-
-func article(k Kind) string {
+func article(k jsonscan.Kind) string {
 	switch k {
-	case KindNull:
+	case jsonscan.KindNull:
 		return "null"
-	case KindArray, KindObject:
+	case jsonscan.KindArray, jsonscan.KindObject:
 		return "an " + k.String()
 	}
 	return "a " + k.String()

@@ -1,10 +1,13 @@
 package events
 
 import (
+	"hash/maphash"
 	"reflect"
 	"sort"
 	"strings"
 	"sync"
+
+	"github.com/tagmango-hooks/tagmango-hooks/pkg/jsonscan"
 )
 
 // Unknown is the detected event of a payload that matches no catalog event.
@@ -32,7 +35,8 @@ type Detection struct {
 func (d Detection) Exact() bool { return len(d.Candidates) == 1 }
 
 // Matcher recognises payloads and checks them against the catalog's schemas. It is
-// immutable once built and safe for concurrent use.
+// safe for concurrent use: what it is built from does not change once built, and its
+// caches of answers (results, shapes) are guarded by mu.
 type Matcher struct {
 	catalog *Catalog
 	schemas []*schema
@@ -44,8 +48,9 @@ type Matcher struct {
 	// schema indices, so that candidate slices are built once and shared.
 	mu      sync.Mutex
 	results map[string]Detection
-	// shapes remembers what Examine found per payload shape.
+	// shapes remembers what Examine found per payload shape, keyed by hashShape.
 	shapes map[uint64]*examined
+	seed   maphash.Seed
 }
 
 type fieldRef struct {
@@ -83,15 +88,15 @@ type kindSet uint8
 
 const anyKind kindSet = 0xff
 
-func (s kindSet) has(k Kind) bool { return s&(1<<k) != 0 }
+func (s kindSet) has(k jsonscan.Kind) bool { return s&(1<<k) != 0 }
 
 // NewMatcher prepares the catalog's schemas for matching.
 func NewMatcher(c *Catalog) *Matcher {
-	m := &Matcher{catalog: c, index: map[string][]fieldRef{}, names: map[string]string{}, results: map[string]Detection{}, shapes: map[uint64]*examined{}}
+	m := &Matcher{catalog: c, index: map[string][]fieldRef{}, names: map[string]string{}, results: map[string]Detection{}, shapes: map[uint64]*examined{}, seed: maphash.MakeSeed()}
 	for i, e := range c.Events {
 		s := &schema{event: e}
 		for _, f := range e.Fields {
-			if isPseudoField(f.Name) {
+			if f.IsPseudo() {
 				s.custom = true
 				continue
 			}
@@ -114,15 +119,11 @@ func NewMatcher(c *Catalog) *Matcher {
 	return m
 }
 
-// isPseudoField recognises catalog entries such as "<custom field keys>" that stand
-// for keys the creator chooses.
-func isPseudoField(name string) bool { return strings.HasPrefix(name, "<") }
-
 func newFieldSpec(f Field) fieldSpec {
 	fs := fieldSpec{name: f.Name, typ: f.Type, accept: parseType(f.Type), nullable: f.Nullable != nil && *f.Nullable,
 		notNull: f.Nullable != nil && !*f.Nullable}
 	for _, it := range f.Items {
-		if !isPseudoField(it.Name) {
+		if !it.IsPseudo() {
 			fs.items = append(fs.items, newFieldSpec(it))
 		}
 	}
@@ -136,17 +137,17 @@ func parseType(t string) kindSet {
 	for _, part := range strings.Split(t, "|") {
 		switch strings.ToLower(strings.TrimSpace(part)) {
 		case "string":
-			set |= 1 << KindString
+			set |= 1 << jsonscan.KindString
 		case "number", "integer", "float":
-			set |= 1 << KindNumber
+			set |= 1 << jsonscan.KindNumber
 		case "boolean", "bool":
-			set |= 1 << KindBool
+			set |= 1 << jsonscan.KindBool
 		case "array":
-			set |= 1 << KindArray
+			set |= 1 << jsonscan.KindArray
 		case "object":
-			set |= 1 << KindObject
+			set |= 1 << jsonscan.KindObject
 		case "null":
-			set |= 1 << KindNull
+			set |= 1 << jsonscan.KindNull
 		default:
 			return anyKind
 		}
@@ -155,11 +156,11 @@ func parseType(t string) kindSet {
 }
 
 // accepts reports whether a value of kind k is what the field documents.
-func (f *fieldSpec) accepts(k Kind) bool {
+func (f *fieldSpec) accepts(k jsonscan.Kind) bool {
 	if f.accept == anyKind || f.accept.has(k) {
 		return true
 	}
-	return k == KindNull && f.nullable
+	return k == jsonscan.KindNull && f.nullable
 }
 
 // Detect says which event a delivery is: exactly when the last segment of path is a
@@ -168,11 +169,11 @@ func (f *fieldSpec) accepts(k Kind) bool {
 // with another type ½ (¾ for null where the catalog says never null) — divided by the fields of both together; the best
 // score wins, and events tied with it (the course-progress events share one schema)
 // are reported together as their family.
-func (m *Matcher) Detect(path string, p *Payload) Detection {
+func (m *Matcher) Detect(path string, p *jsonscan.Result) Detection {
 	if d, ok := m.DetectPath(path); ok {
 		return d
 	}
-	if p == nil || p.Kind != KindObject || len(p.Members) == 0 {
+	if p == nil || p.Kind != jsonscan.KindObject || len(p.Members) == 0 {
 		return Detection{Event: Unknown, Candidates: []string{}}
 	}
 	n := len(m.schemas)
@@ -192,10 +193,10 @@ func (m *Matcher) Detect(path string, p *Payload) Detection {
 			switch {
 			case f.accepts(mem.Kind):
 				matched[ref.schema]++
-			case mem.Kind == KindNull && !f.notNull:
+			case mem.Kind == jsonscan.KindNull && !f.notNull:
 				// The catalog does not say: null neither confirms nor contradicts.
 				matched[ref.schema]++
-			case mem.Kind == KindNull:
+			case mem.Kind == jsonscan.KindNull:
 				matched[ref.schema] += 0.75
 			default:
 				matched[ref.schema] += 0.5

@@ -236,42 +236,6 @@ func TestMatchPatternAndExpand(t *testing.T) {
 	}
 }
 
-func TestParsePayload(t *testing.T) {
-	p := ParsePayload([]byte(` { "a\u0062" : [1, {"x": "]"}] , "n": null, "s": "q\"}", "t": true, "o": {"k": [ ]}, "num": -1.5e3 } `))
-	if !p.JSON || p.Kind != KindObject {
-		t.Fatalf("not parsed as an object: %+v", p)
-	}
-	want := []struct {
-		name string
-		kind Kind
-		raw  string
-	}{
-		{"ab", KindArray, `[1, {"x": "]"}]`},
-		{"n", KindNull, `null`},
-		{"s", KindString, `"q\"}"`},
-		{"t", KindBool, `true`},
-		{"o", KindObject, `{"k": [ ]}`},
-		{"num", KindNumber, `-1.5e3`},
-	}
-	if len(p.Members) != len(want) {
-		t.Fatalf("members: %+v", p.Members)
-	}
-	for i, w := range want {
-		m := p.Members[i]
-		if m.Name != w.name || m.Kind != w.kind || string(m.Raw) != w.raw {
-			t.Errorf("member %d = %q %v %q, want %q %v %q", i, m.Name, m.Kind, m.Raw, w.name, w.kind, w.raw)
-		}
-	}
-	if s, ok := p.Members[2].StringValue(); !ok || s != `q"}` {
-		t.Errorf("StringValue = %q", s)
-	}
-	for _, body := range []string{"", "{", `{"a":1}x`, "\xff", `{"a":"` + "\xff" + `"}`} {
-		if ParsePayload([]byte(body)).JSON {
-			t.Errorf("%q parsed as JSON", body)
-		}
-	}
-}
-
 func BenchmarkDetectAndCheck(b *testing.B) {
 	c, _ := Load()
 	m := NewMatcher(c)

@@ -1,6 +1,11 @@
 package events
 
-import "slices"
+import (
+	"hash/maphash"
+	"slices"
+
+	"github.com/tagmango-hooks/tagmango-hooks/pkg/jsonscan"
+)
 
 // maxShapes bounds the shapes Examine remembers; past it, it starts afresh.
 const maxShapes = 1024
@@ -11,7 +16,7 @@ const maxShapes = 1024
 type shape struct {
 	pathEvent string
 	names     []string
-	kinds     []Kind
+	kinds     []jsonscan.Kind
 }
 
 type examined struct {
@@ -24,10 +29,10 @@ type examined struct {
 // of payloads of one shape, so the answer is remembered per shape (for payloads
 // whose members are all scalars: checks look inside arrays). The returned warnings
 // are shared: do not modify them.
-func (m *Matcher) Examine(path string, p *Payload) (Detection, []string) {
-	cacheable := p != nil && p.Kind == KindObject && len(p.Members) > 0
+func (m *Matcher) Examine(path string, p *jsonscan.Result) (Detection, []string) {
+	cacheable := p != nil && p.Kind == jsonscan.KindObject && len(p.Members) > 0
 	for i := 0; cacheable && i < len(p.Members); i++ {
-		if k := p.Members[i].Kind; k == KindArray || k == KindObject {
+		if k := p.Members[i].Kind; k == jsonscan.KindArray || k == jsonscan.KindObject {
 			cacheable = false
 		}
 	}
@@ -39,7 +44,7 @@ func (m *Matcher) Examine(path string, p *Payload) (Detection, []string) {
 	if d, ok := m.DetectPath(path); ok {
 		pathEvent = d.Event
 	}
-	h := hashShape(pathEvent, p.Members)
+	h := m.hashShape(pathEvent, p.Members)
 	m.mu.Lock()
 	if e, ok := m.shapes[h]; ok && e.shape.matches(pathEvent, p.Members) {
 		m.mu.Unlock()
@@ -49,7 +54,7 @@ func (m *Matcher) Examine(path string, p *Payload) (Detection, []string) {
 
 	d := m.Detect(path, p)
 	w := m.Check(d.Candidates, p)
-	e := &examined{shape: shape{pathEvent: pathEvent, names: make([]string, len(p.Members)), kinds: make([]Kind, len(p.Members))}, det: d, warnings: slices.Clip(w)}
+	e := &examined{shape: shape{pathEvent: pathEvent, names: make([]string, len(p.Members)), kinds: make([]jsonscan.Kind, len(p.Members))}, det: d, warnings: slices.Clip(w)}
 	for i, mem := range p.Members {
 		e.shape.names[i], e.shape.kinds[i] = mem.Name, mem.Kind
 	}
@@ -62,7 +67,7 @@ func (m *Matcher) Examine(path string, p *Payload) (Detection, []string) {
 	return d, e.warnings
 }
 
-func (s *shape) matches(pathEvent string, members []Member) bool {
+func (s *shape) matches(pathEvent string, members []jsonscan.Member) bool {
 	if s.pathEvent != pathEvent || len(s.names) != len(members) {
 		return false
 	}
@@ -74,23 +79,19 @@ func (s *shape) matches(pathEvent string, members []Member) bool {
 	return true
 }
 
-// hashShape is FNV-1a over the path's event and each member's name and kind.
-func hashShape(pathEvent string, members []Member) uint64 {
-	const prime = 1099511628211
-	h := uint64(14695981039346656037)
-	add := func(s string) {
-		for i := 0; i < len(s); i++ {
-			h ^= uint64(s[i])
-			h *= prime
-		}
-		h ^= 0xff
-		h *= prime
-	}
-	add(pathEvent)
+// hashShape hashes the path's event and each member's name and kind with the
+// Matcher's seed: a sender cannot choose names that collide (matches checks anyway).
+// The hashes live only in memory, so the seed may differ between runs.
+func (m *Matcher) hashShape(pathEvent string, members []jsonscan.Member) uint64 {
+	var h maphash.Hash
+	h.SetSeed(m.seed)
+	h.WriteString(pathEvent)
+	// 0xff is no byte of valid UTF-8: it ends each name unambiguously.
+	h.WriteByte(0xff)
 	for _, mem := range members {
-		add(mem.Name)
-		h ^= uint64(mem.Kind)
-		h *= prime
+		h.WriteString(mem.Name)
+		h.WriteByte(0xff)
+		h.WriteByte(byte(mem.Kind))
 	}
-	return h
+	return h.Sum64()
 }

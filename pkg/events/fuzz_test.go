@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"unicode"
+
+	"github.com/tagmango-hooks/tagmango-hooks/pkg/jsonscan"
 )
 
 // FuzzDetect: any request path and body are detected and checked without a panic,
@@ -28,7 +30,7 @@ func FuzzDetect(f *testing.F) {
 			f.Add("/", payload)
 		}
 	}
-	for _, body := range validityCases {
+	for _, body := range bodySeeds {
 		f.Add("/x", []byte(body))
 	}
 	f.Add("/course.completed.7/", []byte(`{"name":null,"email":1,"callList":[{"webinar":2},3]}`))
@@ -56,6 +58,16 @@ func FuzzDetect(f *testing.F) {
 			}
 		}
 	})
+}
+
+// bodySeeds are bodies at the edges of what the scanner takes (pkg/jsonscan's tests
+// hold the full list): not JSON, scalars, duplicate keys, unsafe strings, and nesting
+// as deep as JSON may go and one level deeper.
+var bodySeeds = []string{
+	``, ` `, `{`, `0`, `""`, `[]`, `{}`, `{"a":1}x`, "\"\xff\"", `{"a":1,"a":"b"}`, `{"":""}`,
+	"{\"a\":\"\u202e\x7f\"}", ` {"a" : [ 1 , {"b":null} ] } `,
+	strings.Repeat("[", jsonscan.MaxDepth) + strings.Repeat("]", jsonscan.MaxDepth),
+	strings.Repeat(`{"a":`, jsonscan.MaxDepth+1) + "1" + strings.Repeat("}", jsonscan.MaxDepth+1),
 }
 
 func checkDetection(t *testing.T, c *Catalog, families []string, path string, det Detection) {

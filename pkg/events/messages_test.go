@@ -32,3 +32,30 @@ func TestMessages(t *testing.T) {
 		t.Errorf("FilterProblem on a filterless event: %s", got)
 	}
 }
+
+func TestMisapplied(t *testing.T) {
+	c, err := Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	webinar, _ := c.Lookup("webinar.reminder.all")
+	deleted, _ := c.Lookup("user.deleted")
+	for _, tt := range []struct {
+		e    *Event
+		f    FilterSet
+		want string
+	}{
+		{webinar, FilterSet{}, ""},
+		{webinar, FilterSet{Webinar: "w"}, ""},
+		{webinar, FilterSet{Course: "c"}, "course"},
+		{webinar, FilterSet{Mango: "m", Course: "c", Webinar: "w"}, "mango,course"},
+		{deleted, FilterSet{Webinar: "w", Mango: "m"}, "mango,webinar"},
+	} {
+		if got := strings.Join(tt.e.Misapplied(tt.f), ","); got != tt.want {
+			t.Errorf("%s.Misapplied(%+v) = %q, want %q", tt.e.Type, tt.f, got, tt.want)
+		}
+	}
+	if got := (FilterSet{Mango: "m", Course: "c", Webinar: "w"}).Get("course"); got != "c" {
+		t.Errorf("Get(course) = %q", got)
+	}
+}

@@ -195,7 +195,7 @@ func (b *Builder) properties(fields []events.Field, example *Object, to target) 
 	props = NewObject()
 	required = []string{}
 	for _, f := range fields {
-		if strings.HasPrefix(f.Name, "<") {
+		if f.IsPseudo() {
 			custom = f.Description
 			continue
 		}

@@ -55,6 +55,10 @@ func System(getenv func(string) string) *IOStreams {
 		}
 	}
 	ios.DecideColor(getenv)
+	// enableVT only where colour is on: the console is not touched otherwise (on
+	// Windows a console that refuses VT processing gets no colour).
+	ios.color = ios.color && enableVT(os.Stdout)
+	ios.errColor = ios.errColor && enableVT(os.Stderr)
 	fd := int(os.Stdin.Fd())
 	ios.readSecret = func() (string, error) {
 		b, err := term.ReadPassword(fd)

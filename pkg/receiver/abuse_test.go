@@ -20,9 +20,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tagmango-hooks/tagmango-hooks/pkg/jsonscan"
 	"go.uber.org/goleak"
-
-	"github.com/tagmango-hooks/tagmango-hooks/pkg/events"
 )
 
 // The listener under abuse: one engine on loopback takes every hostile client in
@@ -355,8 +354,8 @@ func (rig *abuseRig) deepNesting(t *testing.T) {
 	}{
 		{"100,000 [", strings.Repeat("[", 100_000), false},
 		{"100,000 levels", strings.Repeat("[", 100_000) + strings.Repeat("]", 100_000), false},
-		{"10,000 levels", strings.Repeat("[", events.MaxDepth) + strings.Repeat("]", events.MaxDepth), true},
-		{"10,000 levels of objects", strings.Repeat(`{"a":`, events.MaxDepth) + "null" + strings.Repeat("}", events.MaxDepth), true},
+		{"10,000 levels", strings.Repeat("[", jsonscan.MaxDepth) + strings.Repeat("]", jsonscan.MaxDepth), true},
+		{"10,000 levels of objects", strings.Repeat(`{"a":`, jsonscan.MaxDepth) + "null" + strings.Repeat("}", jsonscan.MaxDepth), true},
 	}
 	for _, tc := range cases {
 		before := len(rig.pretty.String())

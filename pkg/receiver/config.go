@@ -26,7 +26,8 @@ const (
 	DefaultQueueLen   = 8192
 	DefaultQueueBytes = 32 << 20
 	// DefaultDuplicateWindow is how many distinct bodies are remembered to spot
-	// duplicates: 16 bytes each, so memory stays bounded however long listen runs.
+	// duplicates: about 62 bytes each (see dedupe), 4 MiB in all, however long
+	// listen runs.
 	DefaultDuplicateWindow = 1 << 16
 	// DefaultShutdownGrace is how long requests in flight may finish once listen stops.
 	DefaultShutdownGrace = 3 * time.Second

@@ -3,9 +3,11 @@ package receiver
 import "hash/maphash"
 
 // dedupe remembers the hashes of the last window distinct bodies, so that a body
-// seen before is reported as a repeat or a duplicate with bounded memory (about 50
-// bytes per body), however long listen runs. A seeded 64-bit hash makes a false
-// "duplicate" vanishingly unlikely.
+// seen before is reported as a repeat or a duplicate with bounded memory, however
+// long listen runs: about 62 bytes per body (measured with Go 1.26: 8 in the ring,
+// the rest the map's 24-byte entry with its control byte and the slack of a table
+// sized in powers of two), 4 MiB for DefaultDuplicateWindow. A seeded 64-bit hash
+// makes a false "duplicate" vanishingly unlikely.
 type dedupe struct {
 	seed   maphash.Seed
 	window int

@@ -46,7 +46,12 @@ type Engine struct {
 	// Run reads when it abandons a display that is stuck.
 	mu      sync.Mutex
 	summary Summary
-	matched int
+	// counted counts the accepted deliveries --events selected, as they are
+	// prepared, toward --count. It runs ahead of summary.Deliveries, which counts
+	// them only once a Flush has shown them: --count is decided in delivery order,
+	// before the display, so that every later delivery is Late however the
+	// display fares.
+	counted int
 	pending map[int64]*Delivery
 	// unflushed are the entries rendered since the last Flush: they count once it
 	// succeeds, and as not shown when it fails.

@@ -13,7 +13,7 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/tagmango-hooks/tagmango-hooks/pkg/events"
+	"github.com/tagmango-hooks/tagmango-hooks/pkg/jsonscan"
 )
 
 // Entry is one thing the engine reports: *Ready, *Delivery, *ForwardResult or *Notice
@@ -82,7 +82,7 @@ type Delivery struct {
 	// ForwardResult is rendered; nil until then, and when not forwarded.
 	Forward *ForwardResult
 
-	payload  *events.Payload
+	payload  *jsonscan.Result
 	detected bool
 	// checks are the catalog checks that failed (shared with other deliveries).
 	checks []string
@@ -97,9 +97,9 @@ type Delivery struct {
 }
 
 // Payload is the parsed body.
-func (d *Delivery) Payload() *events.Payload {
+func (d *Delivery) Payload() *jsonscan.Result {
 	if d.payload == nil {
-		d.payload = events.ParsePayload(d.Body)
+		d.payload = jsonscan.Scan(d.Body, nil)
 	}
 	return d.payload
 }

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/tagmango-hooks/tagmango-hooks/pkg/neterr"
 )
 
 // maxForwardHeaderBytes bounds the header of a handler's answer: each forward result
@@ -138,7 +140,7 @@ func (e *Engine) relayAfterSave(w http.ResponseWriter, r *http.Request, res *For
 	default:
 		res.Body, res.BodySize = head[:n], int64(n)
 		msg := "reading the answer: " + err.Error()
-		if isTimeout(err) || errors.Is(err, context.DeadlineExceeded) {
+		if neterr.IsTimeout(err) || errors.Is(err, context.DeadlineExceeded) {
 			msg = fmt.Sprintf("the answer's body did not finish within %s (--forward-timeout)", e.cfg.ForwardTimeout)
 		}
 		// Nothing went to the sender yet: a broken answer is a 502, not a 2xx.
@@ -177,23 +179,16 @@ func (e *Engine) forwardFailed(w http.ResponseWriter, res *ForwardResult, err er
 func explainForward(ctx, reqCtx context.Context, err error, target string, timeout time.Duration) (int, string) {
 	hostport := target
 	if u, perr := url.Parse(target); perr == nil {
-		hostport = u.Host
-		if u.Port() == "" {
-			port := "80"
-			if u.Scheme == "https" {
-				port = "443"
-			}
-			hostport = net.JoinHostPort(u.Hostname(), port)
-		}
+		hostport = neterr.HostPort(u)
 	}
 	var dnsErr *net.DNSError
 	switch {
 	case reqCtx.Err() != nil, errors.Is(ctx.Err(), context.Canceled):
 		return http.StatusServiceUnavailable, "stopped before " + hostport + " answered (the sender hung up, or listen is stopping)"
-	case errors.Is(ctx.Err(), context.DeadlineExceeded) || isTimeout(err):
+	case errors.Is(ctx.Err(), context.DeadlineExceeded) || neterr.IsTimeout(err):
 		return http.StatusGatewayTimeout, fmt.Sprintf("%s did not answer within %s (--forward-timeout)", hostport, timeout)
 	case errors.Is(err, syscall.ECONNREFUSED):
-		return http.StatusBadGateway, "nothing is listening on " + hostport + " — is your server running?"
+		return http.StatusBadGateway, neterr.Refused(hostport)
 	case errors.As(err, &dnsErr):
 		return http.StatusBadGateway, "cannot resolve " + dnsErr.Name + ": " + dnsErr.Err
 	case strings.Contains(err.Error(), "server response headers exceeded"):
@@ -207,11 +202,6 @@ func explainForward(ctx, reqCtx context.Context, err error, target string, timeo
 		err = ue.Err
 	}
 	return http.StatusBadGateway, "could not reach " + hostport + ": " + err.Error()
-}
-
-func isTimeout(err error) bool {
-	var ne net.Error
-	return errors.As(err, &ne) && ne.Timeout()
 }
 
 // headWriter keeps the first limit bytes written to it.

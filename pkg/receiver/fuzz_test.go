@@ -13,6 +13,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/events"
+	"github.com/tagmango-hooks/tagmango-hooks/pkg/jsonscan"
 )
 
 // lastEntry keeps the last entry rendered.
@@ -114,7 +115,7 @@ func FuzzRender(f *testing.F) {
 		if v.Method != string([]rune(method)) || v.Path != string([]rune(path)) || v.Event != d.Event || v.Candidates == nil || v.Warnings == nil {
 			t.Fatalf("line %q does not say what came", line)
 		}
-		if d.IsJSON && d.Payload().Depth < events.MaxDepth {
+		if d.IsJSON && d.Payload().Depth < jsonscan.MaxDepth {
 			var want, got any
 			if json.Unmarshal(body, &want) != nil || json.Unmarshal(v.Body, &got) != nil || !reflect.DeepEqual(got, want) {
 				t.Fatalf("body %q written as %q", body, v.Body)

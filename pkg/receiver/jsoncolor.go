@@ -6,7 +6,7 @@ package receiver
 // json.Indent does not do (it leaves DEL, C1 controls and bidi overrides raw) and
 // the colouring libraries leave to encoding/json.
 
-import "github.com/tagmango-hooks/tagmango-hooks/pkg/events"
+import "github.com/tagmango-hooks/tagmango-hooks/pkg/jsonscan"
 
 // SGR colours.
 const (
@@ -36,20 +36,13 @@ type jsonPrinter struct {
 // appendPrettyJSON appends the valid JSON document doc, indented by two spaces per
 // level, each line starting with prefix, coloured when color is set.
 func (p jsonPrinter) append(b, doc []byte) []byte {
-	i := skipWS(doc, 0)
+	i := jsonscan.SkipSpace(doc, 0)
 	if i >= len(doc) {
 		return b
 	}
 	b = append(b, p.prefix...)
 	b, _ = p.value(b, doc, i, 0)
 	return append(b, '\n')
-}
-
-func skipWS(doc []byte, i int) int {
-	for i < len(doc) && (doc[i] == ' ' || doc[i] == '\t' || doc[i] == '\n' || doc[i] == '\r') {
-		i++
-	}
-	return i
 }
 
 func (p jsonPrinter) newline(b []byte, depth int) []byte {
@@ -75,14 +68,14 @@ func (p jsonPrinter) value(b, doc []byte, i, depth int) ([]byte, int) {
 	switch doc[i] {
 	case '{', '[':
 		if depth >= maxIndentDepth {
-			end := events.SkipValue(doc, i)
+			end := jsonscan.SkipValue(doc, i)
 			return appendSafeJSON(b, doc[i:end]), end
 		}
 		open, close := doc[i], byte('}')
 		if open == '[' {
 			close = ']'
 		}
-		i = skipWS(doc, i+1)
+		i = jsonscan.SkipSpace(doc, i+1)
 		if doc[i] == close {
 			return append(b, open, close), i + 1
 		}
@@ -90,24 +83,24 @@ func (p jsonPrinter) value(b, doc []byte, i, depth int) ([]byte, int) {
 		for {
 			b = p.newline(b, depth+1)
 			if open == '{' {
-				end := events.SkipValue(doc, i)
+				end := jsonscan.SkipValue(doc, i)
 				b = p.str(b, sgrKey, doc[i:end])
 				b = append(b, ':', ' ')
-				i = skipWS(doc, end)
-				i = skipWS(doc, i+1) // past ':'
+				i = jsonscan.SkipSpace(doc, end)
+				i = jsonscan.SkipSpace(doc, i+1) // past ':'
 			}
 			b, i = p.value(b, doc, i, depth+1)
-			i = skipWS(doc, i)
+			i = jsonscan.SkipSpace(doc, i)
 			if doc[i] == ',' {
 				b = append(b, ',')
-				i = skipWS(doc, i+1)
+				i = jsonscan.SkipSpace(doc, i+1)
 				continue
 			}
 			b = p.newline(b, depth)
 			return append(b, close), i + 1
 		}
 	case '"':
-		end := events.SkipValue(doc, i)
+		end := jsonscan.SkipValue(doc, i)
 		return p.str(b, sgrGreen, doc[i:end]), end
 	case 't':
 		return p.paint(b, sgrYellow, doc[i:i+4]), i + 4
@@ -116,14 +109,7 @@ func (p jsonPrinter) value(b, doc []byte, i, depth int) ([]byte, int) {
 	case 'n':
 		return p.paint(b, sgrGrey, doc[i:i+4]), i + 4
 	}
-	end := i
-	for end < len(doc) {
-		c := doc[end]
-		if c == ',' || c == '}' || c == ']' || c == ' ' || c == '\t' || c == '\n' || c == '\r' {
-			break
-		}
-		end++
-	}
+	end := jsonscan.SkipValue(doc, i)
 	return p.paint(b, sgrCyan, doc[i:end]), end
 }
 

@@ -9,14 +9,14 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/tagmango-hooks/tagmango-hooks/pkg/events"
+	"github.com/tagmango-hooks/tagmango-hooks/pkg/jsonscan"
 )
 
 // AppendJSONLine appends the --json line of d, newline included. Its keys, in this
 // order, are the documented ones: seq (number), receivedAt (RFC 3339 string, UTC),
 // event (string), candidates (array of strings), method, path (strings), headers
 // (object of strings; repeated headers joined with ", "), body (the JSON value, or a
-// string when the body is not JSON or nests as deep as events.MaxDepth), warnings
+// string when the body is not JSON or nests as deep as jsonscan.MaxDepth), warnings
 // (array of strings), notes (array of strings: what is not wrong but worth knowing),
 // repeatOf (the seq of the first of identical sends the catalog expects, or null),
 // duplicateOf (the earlier seq, or null), status (the answer the
@@ -63,7 +63,7 @@ func appendJSONFields(b []byte, d *Delivery) []byte {
 	b = appendHeaders(b, d.Header)
 	b = append(b, `,"body":`...)
 	switch {
-	case d.IsJSON && d.Payload().Depth >= events.MaxDepth:
+	case d.IsJSON && d.Payload().Depth >= jsonscan.MaxDepth:
 		// Inside the line's own object it would be one level too deep for
 		// encoding/json — and replay could not read the line: kept as its text.
 		b = appendJSONString(b, string(d.Body))
@@ -170,46 +170,7 @@ func sortedKeys(h http.Header) []string {
 }
 
 // appendTimestamp writes t in UTC as time.RFC3339Nano does (trailing zeros of the
-// fraction trimmed), without the generic formatter's cost on every line.
+// fraction trimmed). AppendFormat has had a fast path for that layout since Go 1.20.
 func appendTimestamp(b []byte, t time.Time) []byte {
-	t = t.UTC()
-	year, month, day := t.Date()
-	hour, minute, sec := t.Clock()
-	if year < 0 || year > 9999 {
-		return t.AppendFormat(b, time.RFC3339Nano)
-	}
-	b = appendDigits(b, year, 4)
-	b = append(b, '-')
-	b = appendDigits(b, int(month), 2)
-	b = append(b, '-')
-	b = appendDigits(b, day, 2)
-	b = append(b, 'T')
-	b = appendDigits(b, hour, 2)
-	b = append(b, ':')
-	b = appendDigits(b, minute, 2)
-	b = append(b, ':')
-	b = appendDigits(b, sec, 2)
-	if ns := t.Nanosecond(); ns != 0 {
-		digits := 9
-		for ns%10 == 0 {
-			ns /= 10
-			digits--
-		}
-		b = append(b, '.')
-		b = appendDigits(b, ns, digits)
-	}
-	return append(b, 'Z')
-}
-
-// appendDigits writes n with at least width digits, zero-padded.
-func appendDigits(b []byte, n, width int) []byte {
-	var buf [20]byte
-	i := len(buf)
-	for n > 0 || width > 0 {
-		i--
-		buf[i] = byte('0' + n%10)
-		n /= 10
-		width--
-	}
-	return append(b, buf[i:]...)
+	return t.UTC().AppendFormat(b, time.RFC3339Nano)
 }

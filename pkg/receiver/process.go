@@ -155,8 +155,8 @@ func (e *Engine) prepareDelivery(d *Delivery) {
 		e.toSave(d)
 	}
 	if !d.Rejected && e.cfg.Count > 0 {
-		e.matched++
-		if e.matched >= e.cfg.Count {
+		e.counted++
+		if e.counted >= e.cfg.Count {
 			e.summary.CountReached = true
 			e.stopping.Store(true)
 			e.signalStop()

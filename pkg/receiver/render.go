@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/tagmango-hooks/tagmango-hooks/pkg/events"
+	"github.com/tagmango-hooks/tagmango-hooks/pkg/jsonscan"
 )
 
 // outBufferSize is the buffer in front of stdout: a burst is written in few calls.
@@ -280,7 +280,7 @@ func appendSummary(b []byte, d *Delivery, indent string) []byte {
 }
 
 // stringMember is the value of a top-level string member, "" when there is none.
-func stringMember(p *events.Payload, name string) string {
+func stringMember(p *jsonscan.Result, name string) string {
 	if m, ok := p.Lookup(name); ok {
 		if s, ok := m.StringValue(); ok {
 			return s
@@ -301,7 +301,7 @@ func trimRunes(s string, n int) string {
 }
 
 // firstSession is the title of the first callList session and how many there are.
-func firstSession(p *events.Payload) (string, int) {
+func firstSession(p *jsonscan.Result) (string, int) {
 	cl, ok := p.Lookup("callList")
 	if !ok {
 		return "", 0

@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tagmango-hooks/tagmango-hooks/pkg/events"
+	"github.com/tagmango-hooks/tagmango-hooks/pkg/jsonscan"
 )
 
 // delivery builds a processed delivery as the engine hands it to renderers.
@@ -465,7 +465,7 @@ func TestPrettyDeepNestingStaysCompact(t *testing.T) {
 		t.Errorf("got:\n%s\nwant it to contain:\n%s", out, want)
 	}
 	// 10,000 levels: the output stays about the size of the body.
-	body = strings.Repeat("[", events.MaxDepth) + strings.Repeat("]", events.MaxDepth)
+	body = strings.Repeat("[", jsonscan.MaxDepth) + strings.Repeat("]", jsonscan.MaxDepth)
 	out, _ = renderPretty(t, true, false, delivery(t, 1, "/", body, nil))
 	if len(out) > 2*len(body) {
 		t.Errorf("a %d B body printed as %d B", len(body), len(out))

@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"math"
 	"slices"
 	"strconv"
@@ -16,6 +15,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/events"
+	"github.com/tagmango-hooks/tagmango-hooks/pkg/jsonscan"
 )
 
 // Document is one delivery body with its keys in the catalog's order (MarshalJSON writes
@@ -35,14 +35,12 @@ func NewDocument() *Document {
 // Parse reads a JSON object, keeping the order of its keys (nested objects too) and
 // its numbers exactly as written.
 func Parse(data []byte) (*Document, error) {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	v, err := decodeValue(dec)
+	v, err := decodeOrdered(data)
+	if errors.Is(err, jsonscan.ErrTrailing) {
+		return nil, errors.New("unexpected data after the JSON object")
+	}
 	if err != nil {
 		return nil, err
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return nil, errors.New("unexpected data after the JSON object")
 	}
 	p, ok := v.(*Document)
 	if !ok {
@@ -53,62 +51,15 @@ func Parse(data []byte) (*Document, error) {
 
 // parseValue reads any JSON value the way Parse does.
 func parseValue(data []byte) (any, error) {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	v, err := decodeValue(dec)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+	v, err := decodeOrdered(data)
+	if errors.Is(err, jsonscan.ErrTrailing) {
 		return nil, errors.New("unexpected data after the JSON value")
 	}
-	return v, nil
+	return v, err
 }
 
-func decodeValue(dec *json.Decoder) (any, error) {
-	tok, err := dec.Token()
-	if err != nil {
-		return nil, err
-	}
-	switch t := tok.(type) {
-	case json.Delim:
-		switch t {
-		case '{':
-			p := NewDocument()
-			for dec.More() {
-				kt, err := dec.Token()
-				if err != nil {
-					return nil, err
-				}
-				key, _ := kt.(string)
-				v, err := decodeValue(dec)
-				if err != nil {
-					return nil, err
-				}
-				p.put(key, v)
-			}
-			if _, err := dec.Token(); err != nil {
-				return nil, err
-			}
-			return p, nil
-		case '[':
-			arr := []any{}
-			for dec.More() {
-				v, err := decodeValue(dec)
-				if err != nil {
-					return nil, err
-				}
-				arr = append(arr, v)
-			}
-			if _, err := dec.Token(); err != nil {
-				return nil, err
-			}
-			return arr, nil
-		}
-		return nil, fmt.Errorf("unexpected %v", t)
-	default:
-		return tok, nil // string, json.Number, bool or nil
-	}
+func decodeOrdered(data []byte) (any, error) {
+	return jsonscan.DecodeOrdered(data, NewDocument, (*Document).put)
 }
 
 // Example returns the event's documented example payload.

@@ -105,7 +105,7 @@ func (g *Generator) Fake(e *events.Event) *Document {
 	fc := &fakeCtx{g: g, e: e, who: g.newPerson(), ex: ex}
 	p := NewDocument()
 	for _, f := range e.Fields {
-		if isPseudoField(f.Name) {
+		if f.IsPseudo() {
 			continue // "<custom field keys>": creator-defined, none by default
 		}
 		exv, _ := ex.lookup(f.Name)
@@ -132,8 +132,6 @@ func (g *Generator) example(e *events.Event) *Document {
 	g.examples[e] = ex
 	return ex
 }
-
-func isPseudoField(name string) bool { return strings.HasPrefix(name, "<") }
 
 // fakeCtx is one Fake call: the event, its participant and its example.
 type fakeCtx struct {

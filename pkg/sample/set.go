@@ -148,7 +148,7 @@ func findField(fields []events.Field, name string) *events.Field {
 }
 
 func hasPseudoField(fields []events.Field) bool {
-	return slices.ContainsFunc(fields, func(f events.Field) bool { return isPseudoField(f.Name) })
+	return slices.ContainsFunc(fields, func(f events.Field) bool { return f.IsPseudo() })
 }
 
 // convert turns value into the catalog type typ.
@@ -268,7 +268,7 @@ func convertLike(cur any, value string) (any, error) {
 func suggestField(fields []events.Field, p *Document, name, where string) string {
 	var names []string
 	for _, f := range fields {
-		if !isPseudoField(f.Name) {
+		if !f.IsPseudo() {
 			names = append(names, f.Name)
 		}
 	}
@@ -302,7 +302,7 @@ func FieldPaths(e *events.Event) []FieldPath {
 	var walk func(prefix string, fields []events.Field)
 	walk = func(prefix string, fields []events.Field) {
 		for _, f := range fields {
-			if isPseudoField(f.Name) {
+			if f.IsPseudo() {
 				continue
 			}
 			path := joinPath(prefix, f.Name)

@@ -2,9 +2,10 @@
 package factory
 
 import (
-	"context"
 	"sync"
 	"time"
+
+	"github.com/tagmango-hooks/tagmango-hooks/pkg/clock"
 
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/api"
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/build"
@@ -22,7 +23,7 @@ func New(ios *iostreams.IOStreams) *cmdutil.Factory {
 		IOStreams:  ios,
 		AppVersion: build.Info().Version,
 		Now:        time.Now,
-		Sleep:      sleepContext,
+		Sleep:      clock.Sleep,
 	}
 	f.Settings = sync.OnceValues(func() (*config.Settings, error) {
 		return config.Resolve(f.GlobalFlags, f.IOStreams)
@@ -63,15 +64,4 @@ func New(ios *iostreams.IOStreams) *cmdutil.Factory {
 		return api.New(opts), nil
 	}
 	return f
-}
-
-func sleepContext(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }

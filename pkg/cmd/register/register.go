@@ -96,11 +96,6 @@ is refused: TagMango would ignore it and deliver every entity's events.`,
 	return cmd
 }
 
-// filterFlags pairs each entity filter with its value, in flag order.
-func filterFlags(f store.Filters) [][2]string {
-	return [][2]string{{"mango", f.Mango}, {"course", f.Course}, {"webinar", f.Webinar}}
-}
-
 // validate checks events and filters against the catalog and returns the warnings to
 // show. Errors are usage errors (exit 2) unless --force turns them into warnings.
 func validate(opts *RegisterOptions, catalog *events.Catalog, eventNames []string) ([]string, error) {
@@ -133,20 +128,15 @@ func validate(opts *RegisterOptions, catalog *events.Catalog, eventNames []strin
 		if note := e.DeprecationNote(); note != "" {
 			warnings = append(warnings, note)
 		}
-		for _, ff := range filterFlags(opts.Filters) {
-			flag, value := ff[0], ff[1]
-			if value == "" {
-				continue
-			}
-			if msg := e.FilterProblem(flag); msg != "" {
-				if err := problem(msg + "; pass --force to send it anyway"); err != nil {
-					return nil, err
-				}
+		given := events.FilterSet{Mango: opts.Filters.Mango, Course: opts.Filters.Course, Webinar: opts.Filters.Webinar}
+		for _, flag := range e.Misapplied(given) {
+			if err := problem(e.FilterProblem(flag) + "; pass --force to send it anyway"); err != nil {
+				return nil, err
 			}
 		}
 	}
 	if opts.Filters.Page != "" {
-		warnings = append(warnings, "--page is accepted by the API but no documented event uses it; sending it anyway")
+		warnings = append(warnings, events.PageWarning)
 	}
 	return warnings, nil
 }

@@ -140,13 +140,15 @@ func fireRun(ctx context.Context, opts *FireOptions) error {
 		return cmdutil.Invalidf("%s", catalog.UnknownMessage(opts.Event))
 	}
 	req := emulator.FireRequest{Event: e.Type, Mango: opts.Mango, Course: opts.Course, Webinar: opts.Webinar, Participants: opts.Participants}
-	key, id := entity(req)
-	if id != "" && key != e.Filter() {
+	given := events.FilterSet{Mango: req.Mango, Course: req.Course, Webinar: req.Webinar}
+	if bad := e.Misapplied(given); len(bad) > 0 {
 		if e.Filter() == "" {
-			return cmdutil.Invalidf("--%s does not apply to %s, which is about no entity: leave it out", key, e.Type)
+			return cmdutil.Invalidf("--%s does not apply to %s, which is about no entity: leave it out", bad[0], e.Type)
 		}
-		return cmdutil.Invalidf("--%s does not apply to %s, which is about a %s: use --%s", key, e.Type, e.Filter(), e.Filter())
+		return cmdutil.Invalidf("--%s does not apply to %s, which is about a %s: use --%s", bad[0], e.Type, e.Filter(), e.Filter())
 	}
+	// The entity fired: the event's own, the only filter left given.
+	key, id := e.Filter(), given.Get(e.Filter())
 	if err := checkSets(e, opts.Sets, opts.Force); err != nil {
 		return err
 	}
@@ -203,19 +205,6 @@ func fireRun(ctx context.Context, opts *FireOptions) error {
 		return cmdutil.Expectationf("%d of %d deliveries failed", rep.FailedCount(), rep.Sent)
 	}
 	return nil
-}
-
-// entity returns the fired entity: ("course", id), or ("", "") when none is given.
-func entity(req emulator.FireRequest) (key, id string) {
-	switch {
-	case req.Mango != "":
-		return "mango", req.Mango
-	case req.Course != "":
-		return "course", req.Course
-	case req.Webinar != "":
-		return "webinar", req.Webinar
-	}
-	return "", ""
 }
 
 // checkSets tries the --set assignments on the event's example, so that a misspelt

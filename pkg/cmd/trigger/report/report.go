@@ -158,11 +158,11 @@ func writeSummary(w io.Writer, o Options, url string, s *deliver.Summary) {
 	}
 	switch {
 	case s.Interrupted && o.Total > 0:
-		fmt.Fprintf(w, "Interrupted: sent %d of %d %s to %s in %s%s\n", s.Sent, o.Total, noun, url, roundDuration(s.Duration()), rate)
+		fmt.Fprintf(w, "Interrupted: sent %d of %d %s to %s in %s%s\n", s.Sent, o.Total, noun, url, Duration(s.Duration()), rate)
 	case s.Interrupted:
-		fmt.Fprintf(w, "Interrupted: sent %d %s to %s in %s%s\n", s.Sent, noun, url, roundDuration(s.Duration()), rate)
+		fmt.Fprintf(w, "Interrupted: sent %d %s to %s in %s%s\n", s.Sent, noun, url, Duration(s.Duration()), rate)
 	default:
-		fmt.Fprintf(w, "Sent %d %s to %s in %s%s\n", s.Sent, noun, url, roundDuration(s.Duration()), rate)
+		fmt.Fprintf(w, "Sent %d %s to %s in %s%s\n", s.Sent, noun, url, Duration(s.Duration()), rate)
 	}
 	var rows [][2]string
 	twoxx := 0
@@ -274,13 +274,6 @@ func Duration(d time.Duration) string {
 		return fmt.Sprintf("%.2fms", float64(d)/float64(time.Millisecond))
 	case d < time.Second:
 		return fmt.Sprintf("%.1fms", float64(d)/float64(time.Millisecond))
-	}
-	return fmt.Sprintf("%.2fs", d.Seconds())
-}
-
-func roundDuration(d time.Duration) string {
-	if d < time.Second {
-		return Duration(d)
 	}
 	return fmt.Sprintf("%.2fs", d.Seconds())
 }

@@ -1,8 +1,10 @@
-package events
+package jsonscan
 
 import (
 	"bytes"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -30,7 +32,7 @@ func TestDepth(t *testing.T) {
 		`1`: 0, `""`: 0, `[]`: 1, `{}`: 1, `{"a":[{}],"b":[1]}`: 3, `[[],[[]]]`: 3,
 		nested("[", "", "]", MaxDepth): MaxDepth, nested(`{"a":`, "null", "}", MaxDepth): MaxDepth,
 	} {
-		p := ParsePayload([]byte(body))
+		p := Scan([]byte(body), nil)
 		if !p.JSON || p.Depth != want {
 			t.Errorf("%.40q: JSON %v, depth %d, want %d", body, p.JSON, p.Depth, want)
 		}
@@ -39,7 +41,7 @@ func TestDepth(t *testing.T) {
 
 func scannerAgrees(t *testing.T, body []byte) {
 	t.Helper()
-	p := ParsePayload(body)
+	p := Scan(body, nil)
 	want := json.Valid(body) && utf8.Valid(body)
 	if p.JSON != want {
 		t.Fatalf("%q: JSON=%v, encoding/json says %v", body, p.JSON, want)
@@ -84,9 +86,8 @@ func TestScannerAgreesWithEncodingJSON(t *testing.T) {
 	for _, c := range validityCases {
 		scannerAgrees(t, []byte(c))
 	}
-	c, _ := Load()
-	for _, e := range c.Events {
-		scannerAgrees(t, e.Example)
+	for _, example := range catalogExamples(t) {
+		scannerAgrees(t, example)
 	}
 }
 
@@ -102,7 +103,7 @@ func TestSafe(t *testing.T) {
 		"{\"a\":\"x\u2028y\"}":      false,
 		"[1,2,{\"k\":[true,null]}]": true,
 	} {
-		if got := ParsePayload([]byte(body)).Safe; got != want {
+		if got := Scan([]byte(body), nil).Safe; got != want {
 			t.Errorf("%q: Safe=%v, want %v", body, got, want)
 		}
 	}
@@ -112,9 +113,8 @@ func FuzzScanner(f *testing.F) {
 	for _, c := range validityCases {
 		f.Add([]byte(c))
 	}
-	c, _ := Load()
-	for _, e := range c.Events {
-		f.Add([]byte(e.Example))
+	for _, example := range catalogExamples(f) {
+		f.Add(example)
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
 		scannerAgrees(t, body)
@@ -131,4 +131,63 @@ func TestPlainByteTable(t *testing.T) {
 			t.Errorf("byte %#x: plain=%v", c, plainByte[c] != 0)
 		}
 	}
+}
+
+func TestScanMembers(t *testing.T) {
+	p := Scan([]byte(` { "a\u0062" : [1, {"x": "]"}] , "n": null, "s": "q\"}", "t": true, "o": {"k": [ ]}, "num": -1.5e3 } `), nil)
+	if !p.JSON || p.Kind != KindObject {
+		t.Fatalf("not parsed as an object: %+v", p)
+	}
+	want := []struct {
+		name string
+		kind Kind
+		raw  string
+	}{
+		{"ab", KindArray, `[1, {"x": "]"}]`},
+		{"n", KindNull, `null`},
+		{"s", KindString, `"q\"}"`},
+		{"t", KindBool, `true`},
+		{"o", KindObject, `{"k": [ ]}`},
+		{"num", KindNumber, `-1.5e3`},
+	}
+	if len(p.Members) != len(want) {
+		t.Fatalf("members: %+v", p.Members)
+	}
+	for i, w := range want {
+		m := p.Members[i]
+		if m.Name != w.name || m.Kind != w.kind || string(m.Raw) != w.raw {
+			t.Errorf("member %d = %q %v %q, want %q %v %q", i, m.Name, m.Kind, m.Raw, w.name, w.kind, w.raw)
+		}
+	}
+	if s, ok := p.Members[2].StringValue(); !ok || s != `q"}` {
+		t.Errorf("StringValue = %q", s)
+	}
+	for _, body := range []string{"", "{", `{"a":1}x`, "\xff", `{"a":"` + "\xff" + `"}`} {
+		if Scan([]byte(body), nil).JSON {
+			t.Errorf("%q parsed as JSON", body)
+		}
+	}
+}
+
+// catalogExamples are the example payloads of the event catalog, read from its file:
+// pkg/events imports this package, so its tests cannot import pkg/events.
+func catalogExamples(t testing.TB) [][]byte {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join("..", "events", "events.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var catalog struct {
+		Events []struct {
+			Example json.RawMessage `json:"example"`
+		} `json:"events"`
+	}
+	if err := json.Unmarshal(data, &catalog); err != nil || len(catalog.Events) == 0 {
+		t.Fatalf("the catalog's examples: %v", err)
+	}
+	out := make([][]byte, len(catalog.Events))
+	for i, e := range catalog.Events {
+		out[i] = e.Example
+	}
+	return out
 }
