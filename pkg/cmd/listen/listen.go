@@ -27,6 +27,7 @@ import (
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/output"
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/receiver"
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/store"
+	"github.com/tagmango-hooks/tagmango-hooks/pkg/tempsubs"
 )
 
 // ListenOptions are the inputs of `listen`.
@@ -478,7 +479,7 @@ func listenRun(ctx context.Context, opts *ListenOptions) error {
 		fmt.Fprintf(opts.IO.ErrOut, "warning: listening on %s: anyone who can reach this machine can send deliveries; consider --require-header\n", opts.Host)
 	}
 
-	var subs *temporarySubscriptions
+	var subs *tempsubs.Subscriptions
 	if opts.Register {
 		subs, err = startTemporary(ctx, opts, catalog)
 		if err != nil {
@@ -501,7 +502,7 @@ func listenRun(ctx context.Context, opts *ListenOptions) error {
 
 	cleanupFailed := false
 	if subs != nil {
-		cleanupFailed = !subs.stop(ctx)
+		cleanupFailed = !subs.Stop(ctx)
 	}
 	if summary != nil {
 		_ = receiver.WriteSummary(opts.IO.ErrOut, summary)
