@@ -117,7 +117,7 @@ func (s *Subscriptions) Register(ctx context.Context) error {
 // Records are the subscriptions made and not yet deleted.
 func (s *Subscriptions) Records() []store.Record { return append([]store.Record(nil), s.done...) }
 
-// Line is how a subscription is announced.
+// Line is how a subscription is announced (listen's Ready block lists them).
 func Line(r store.Record) string {
 	return fmt.Sprintf("✓ subscribed %s → %s (temporary)", r.Event, safetext.Escape(r.HookURL))
 }
@@ -203,7 +203,6 @@ func (s *Subscriptions) register(ctx context.Context, event, hookURL string, f s
 		}
 	}
 	s.done = append(s.done, rec)
-	fmt.Fprintln(s.cfg.ErrOut, Line(rec))
 	return nil
 }
 

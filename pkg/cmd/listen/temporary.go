@@ -1,7 +1,6 @@
 package listen
 
 import (
-	"context"
 	"fmt"
 	"strings"
 
@@ -11,17 +10,19 @@ import (
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/tempsubs"
 )
 
-// startTemporary checks --public-url and the filters, then hands the subscriptions'
-// life to tempsubs: clean up what a killed listen left, register PUBLIC_URL/<event>
-// for every event.
-func startTemporary(ctx context.Context, opts *ListenOptions, catalog *events.Catalog) (*tempsubs.Subscriptions, error) {
-	errOut := opts.IO.ErrOut
+// config checks --public-url (and, without --tunnel, the filters) and builds the
+// lifecycle's config.
+func (s *session) config() (tempsubs.Config, error) {
+	opts := s.opts
+	errOut := s.errOut
 	u, err := hookurl.Parse(opts.PublicURL)
 	if err != nil {
-		return nil, cmdutil.Invalidf("--public-url: %v", err)
+		return tempsubs.Config{}, cmdutil.Invalidf("--public-url: %v", err)
 	}
-	if err := checkFilters(opts, catalog); err != nil {
-		return nil, err
+	if opts.Tunnel == "" {
+		if err := checkFilters(opts, s.catalog); err != nil {
+			return tempsubs.Config{}, err
+		}
 	}
 	for _, w := range hookurl.Warnings(u) {
 		fmt.Fprintf(errOut, "warning: %s\n", w)
@@ -29,32 +30,46 @@ func startTemporary(ctx context.Context, opts *ListenOptions, catalog *events.Ca
 	if opts.Path != "/" && !strings.HasPrefix(u.Path+"/", opts.Path+"/") {
 		fmt.Fprintf(errOut, "warning: deliveries will arrive on %s/<event>, outside --path %s, unless your tunnel rewrites paths: they would be answered 404\n", strings.TrimRight(u.Path, "/"), opts.Path)
 	}
+	cfg, err := s.prepareConfig()
+	if err != nil {
+		return tempsubs.Config{}, err
+	}
+	cfg.PublicURL = opts.PublicURL
+	return cfg, nil
+}
 
+// prepareConfig resolves what the subscriptions need from the settings, once.
+func (s *session) prepareConfig() (tempsubs.Config, error) {
+	if s.prepared != nil {
+		return *s.prepared, nil
+	}
+	opts := s.opts
 	settings, err := opts.Settings()
 	if err != nil {
-		return nil, err
+		return tempsubs.Config{}, err
 	}
 	scope, err := cmdutil.Scope(settings)
 	if err != nil {
-		return nil, err
+		return tempsubs.Config{}, err
 	}
 	st, err := opts.Store()
 	if err != nil {
-		return nil, err
+		return tempsubs.Config{}, err
 	}
 	// The store comes first: a corrupt file stops us before any API call, and before
 	// the question of the API key.
 	if _, err := st.Load(); err != nil {
-		return nil, err
+		return tempsubs.Config{}, err
 	}
 	client, err := opts.APIClient(0)
 	if err != nil {
-		return nil, err
+		return tempsubs.Config{}, err
 	}
-	return tempsubs.Start(ctx, tempsubs.Config{
-		ErrOut: errOut, Client: client, Store: st, Scope: scope, Now: opts.Now,
-		PublicURL: opts.PublicURL, Events: opts.RegisterEvents, Filters: opts.Filters,
-	})
+	s.prepared = &tempsubs.Config{
+		ErrOut: s.errOut, Client: client, Store: st, Scope: scope, Now: opts.Now,
+		Events: opts.RegisterEvents, Filters: opts.Filters,
+	}
+	return *s.prepared, nil
 }
 
 // checkFilters refuses a filter that does not apply to an event: TagMango would
