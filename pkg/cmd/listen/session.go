@@ -102,11 +102,11 @@ func (s *session) subscribe(ctx context.Context) ([]string, error) {
 		transport := http.DefaultTransport.(*http.Transport).Clone()
 		if err := s.probe.Run(ctx, base+receiver.ProbePath+s.probe.Token, opts.TunnelTimeout, transport); err != nil {
 			if ctx.Err() == nil {
-				hint := "check that the tunnel forwards to " + s.target()
+				hint := "check that your tunnel forwards to " + s.target()
 				if s.tun != nil {
-					hint = "its log: " + s.tun.LogPath()
+					hint = "the tunnel's log: " + s.tun.LogPath()
 				}
-				return nil, fmt.Errorf("%w\n  %s (--no-probe skips this check); nothing was subscribed", err, hint)
+				return nil, fmt.Errorf("%w\n  %s\n  nothing was subscribed (--no-probe skips this check)", err, hint)
 			}
 			return nil, err
 		}
