@@ -45,7 +45,7 @@ var fakeTunnels = sync.OnceValues(func() (string, error) {
 	for _, name := range []string{"cloudflared", "ngrok"} {
 		out, err := exec.Command("go", "build", "-o", filepath.Join(dir, name), "../../pkg/tunnel/internal/faketunnel").CombinedOutput()
 		if err != nil {
-			return "", fmt.Errorf("building the fake %s: %v\n%s", name, err, out)
+			return "", fmt.Errorf("building the fake %s: %w\n%s", name, err, out)
 		}
 	}
 	return dir, nil

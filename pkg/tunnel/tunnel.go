@@ -217,7 +217,8 @@ func (t *Tunnel) spawn(bin string, args []string) error {
 		stdoutW.Close()
 		return err
 	}
-	cmd := exec.Command(bin, args...)
+	// Not bound to a context: Stop ends it, in order, after the subscriptions.
+	cmd := exec.CommandContext(context.Background(), bin, args...)
 	cmd.Stdout, cmd.Stderr = stdoutW, stderrW
 	cmd.SysProcAttr = sysProcAttr()
 	started := make(chan error, 1)
@@ -345,7 +346,7 @@ func getJSON(ctx context.Context, c *http.Client, url string) (int, []byte) {
 
 // freePort returns a loopback port nobody listens on now.
 func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	l, err := (&net.ListenConfig{}).Listen(context.Background(), "tcp", "127.0.0.1:0")
 	if err != nil {
 		return 0, err
 	}

@@ -129,6 +129,10 @@ one event or family (webinar.*) to its own URL; a plain URL is the default route
 --register subscribes PUBLIC_URL/<event> for each --event for as long as listen runs
 (marked temporary), and deletes them when it ends, however it ends; temporary
 subscriptions left by a listen that was killed are deleted when the next one starts.
+Before subscribing, a probe is sent through PUBLIC_URL until listen receives it (up to
+--tunnel-timeout; --no-probe skips it): a tunnel to the wrong port fails there.
+--tunnel cloudflared|ngrok runs the tunnel too and subscribes its URL: tunnel up,
+probe, subscribe … unsubscribe, tunnel down; a tunnel that dies ends listen (exit 1).
 Without --register, listen needs no API key and no config.
 
 listen ends on Ctrl-C or SIGTERM (exit 0), after --count deliveries (exit 0), or after
@@ -139,7 +143,10 @@ clean-up.`,
 		Example: `  # Watch deliveries on http://127.0.0.1:4242/
   $ tagmango-hooks listen
 
-  # Expose it with a tunnel and let listen subscribe for as long as it runs
+  # Real TagMango deliveries: a tunnel, subscribed for as long as listen runs
+  $ tagmango-hooks listen --tunnel cloudflared --event course.completed.50
+
+  # With a tunnel of your own
   $ cloudflared tunnel --url http://127.0.0.1:4242        # or: ngrok http 4242
   $ tagmango-hooks listen --register --public-url https://NAME.trycloudflare.com \
       --event course.completed.50 --event webinar.reminder.all

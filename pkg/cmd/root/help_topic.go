@@ -37,7 +37,8 @@ XDG_CONFIG_HOME, XDG_STATE_HOME
      reader of stdout goes away ('list | head -1'): a quiet end, no message
 1    the operation failed: an API error, the network, a file, or a 2xx answer that
      is not TagMango's JSON (is --base-url right?); for 'listen': --save or the
-     display could not be written, or deliveries were left unshown at Ctrl-C
+     display could not be written, deliveries were left unshown at Ctrl-C, or the
+     --tunnel could not start, did not reach listen (the probe), or died
 2    usage or validation error: a bad flag, an unknown subcommand, an unknown event
      or id, an invalid URL, a --profile or TAGMANGO_PROFILE the config file lacks
      (unless the key comes from --api-key or TAGMANGO_API_KEY), a confirmation

@@ -84,7 +84,7 @@ func (f *fake) public(target string) string {
 	}
 	if f.mode("wrong-port") {
 		other := http.Server{Handler: http.NotFoundHandler(), ReadHeaderTimeout: 5 * time.Second}
-		ol, err := net.Listen("tcp", "127.0.0.1:0")
+		ol, err := (&net.ListenConfig{}).Listen(context.Background(), "tcp", "127.0.0.1:0")
 		if err != nil {
 			fail("%v", err)
 		}
@@ -99,7 +99,8 @@ func (f *fake) public(target string) string {
 	if err != nil {
 		fail("%v", err)
 	}
-	srv := &http.Server{Handler: httputil.NewSingleHostReverseProxy(u), ReadHeaderTimeout: 5 * time.Second}
+	// The target is the one the test gave: proxying there is the point.
+	srv := &http.Server{Handler: httputil.NewSingleHostReverseProxy(u), ReadHeaderTimeout: 5 * time.Second} //nolint:gosec
 	go func() { _ = srv.Serve(l) }()
 	return l.Addr().String()
 }
@@ -134,8 +135,9 @@ func awaitTERM(say func()) {
 	<-ch
 	if n := os.Getenv("FAKE_TUNNEL_NOTIFY"); n != "" {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, n+"/fake-tunnel/sigterm", nil)
-		if resp, err := http.DefaultClient.Do(req); err == nil {
+		// The test's own recorder, given by the test.
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, n+"/fake-tunnel/sigterm", nil) //nolint:gosec
+		if resp, err := http.DefaultClient.Do(req); err == nil {                                 //nolint:gosec
 			resp.Body.Close()
 		}
 		cancel()
@@ -160,7 +162,7 @@ func (f *fake) cloudflared(args []string) {
 		fail("failed to unmarshal quick Tunnel: invalid character 'e' looking for beginning of value")
 	}
 	host := f.public(target)
-	ml, err := net.Listen("tcp", metrics)
+	ml, err := (&net.ListenConfig{}).Listen(context.Background(), "tcp", metrics)
 	if err != nil {
 		fail("%s ERR failed to bind the metrics server: %v", stamp(), err)
 	}
@@ -216,7 +218,7 @@ func (f *fake) ngrok(args []string) {
 		fmt.Fprintln(os.Stderr, "ERROR:  ")
 		fail("ERROR:  ERR_NGROK_4018")
 	}
-	wl, err := net.Listen("tcp", "127.0.0.1:0")
+	wl, err := (&net.ListenConfig{}).Listen(context.Background(), "tcp", "127.0.0.1:0")
 	if err != nil {
 		fail("%v", err)
 	}
@@ -240,5 +242,7 @@ func (f *fake) ngrok(args []string) {
 	if !f.mode("no-url") {
 		ngLog(map[string]any{"lvl": "info", "msg": "started tunnel", "obj": "tunnels", "name": "command_line", "addr": "http://" + target, "url": public})
 	}
-	awaitTERM(func() { ngLog(map[string]any{"lvl": "info", "msg": "received stop request", "obj": "app", "stopReq": "terminated"}) })
+	awaitTERM(func() {
+		ngLog(map[string]any{"lvl": "info", "msg": "received stop request", "obj": "app", "stopReq": "terminated"})
+	})
 }
