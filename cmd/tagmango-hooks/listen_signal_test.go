@@ -64,7 +64,7 @@ func TestListenStopsWithAStalledStdout(t *testing.T) {
 			}
 			defer stdoutR.Close() // never read: the display stalls once the pipe is full
 			cmd := exec.Command(binary, "listen", "--port", "0", "--json",
-				"--register", "--public-url", "https://abc.example.com", "--event", "user.deleted")
+				"--register", "--public-url", "https://abc.example.com", "--no-probe", "--event", "user.deleted")
 			cmd.Env = env
 			cmd.Stdout = stdoutW
 			stderrR, err := cmd.StderrPipe()

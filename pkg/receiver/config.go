@@ -116,6 +116,13 @@ type Config struct {
 	// and IdleTimeout a keep-alive connection that sends nothing more. Zero means
 	// DefaultReadHeaderTimeout, DefaultReadTimeout and DefaultIdleTimeout.
 	ReadHeaderTimeout, ReadTimeout, IdleTimeout time.Duration
+	// Probe, when set, answers POST …/_tagmango-hooks/probe/<token> (ProbePath) with
+	// 204 and is called with the token: listen proves with it that a public URL
+	// reaches it. Probes are never shown, counted, saved or forwarded.
+	Probe func(token string)
+	// HoldReady keeps the Ready entry back until Announce: listen serves (probes)
+	// before it is ready for deliveries.
+	HoldReady bool
 }
 
 // Renderer shows entries. The engine calls it from a single goroutine, in arrival

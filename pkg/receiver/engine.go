@@ -143,7 +143,9 @@ func (e *Engine) Run(ctx context.Context) (*Summary, error) {
 		ErrorLog:          log.New(noticeWriter{e}, "", 0),
 	}
 
-	e.q.push(&Ready{URL: e.url, Addr: e.ln.Addr().String()}, 0)
+	if !e.cfg.HoldReady {
+		e.q.push(&Ready{URL: e.url, Addr: e.ln.Addr().String()}, 0)
+	}
 	processed := make(chan struct{})
 	go func() {
 		defer close(processed)

@@ -26,6 +26,9 @@ type Ready struct {
 	URL string
 	// Addr is the bound address, HOST:PORT.
 	Addr string
+	// Lines complete the Ready block (the tunnel, the subscriptions): terminal-safe
+	// text, one line each.
+	Lines []string
 }
 
 // Delivery is one POST received on the path.

@@ -39,6 +39,9 @@ func (e *Engine) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "listen has stopped", http.StatusServiceUnavailable)
 		return
 	}
+	if e.cfg.Probe != nil && e.answerProbe(w, r) {
+		return
+	}
 	if !e.onPath(r.URL.Path) {
 		e.refuse(w, r, http.StatusNotFound, "not found: deliveries are accepted on "+e.cfg.Path)
 		return

@@ -15,7 +15,13 @@ import (
 const outBufferSize = 64 << 10
 
 // readyLine is what scripts and tests wait for on stderr.
-func readyLine(r *Ready) string { return "Ready: listening on " + r.URL + "\n" }
+func readyLine(r *Ready) string {
+	s := "Ready: listening on " + r.URL + "\n"
+	for _, l := range r.Lines {
+		s += l + "\n"
+	}
+	return s
+}
 
 // Pretty is the human renderer: per delivery a header line, a one-line summary of
 // who and what, the headers with Verbose, the body as indented JSON (coloured when

@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -27,6 +28,7 @@ import (
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/output"
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/receiver"
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/store"
+	"github.com/tagmango-hooks/tagmango-hooks/pkg/tunnel"
 )
 
 // ListenOptions are the inputs of `listen`. Events are the --event names and families,
@@ -66,6 +68,14 @@ type ListenOptions struct {
 	PublicURL      string
 	RegisterEvents []string
 	Filters        store.Filters
+
+	// Tunnel is cloudflared or ngrok (--tunnel): listen runs it and registers its
+	// public URL. TunnelBin is the program, TunnelTimeout bounds the waits for its URL
+	// and for the probe; NoProbe skips the probe.
+	Tunnel        string
+	TunnelBin     string
+	TunnelTimeout time.Duration
+	NoProbe       bool
 
 	// Parsed from the flags by the command.
 
@@ -126,6 +136,10 @@ the others are still answered. The deprecated --events is the same flag.
 --register subscribes PUBLIC_URL/<event> for each --event for as long as listen runs
 (marked temporary), and deletes them when it ends, however it ends; temporary
 subscriptions left by a listen that was killed are deleted when the next one starts.
+Before subscribing, a probe is sent through PUBLIC_URL until listen receives it (up to
+--tunnel-timeout; --no-probe skips it): a tunnel to the wrong port fails there.
+--tunnel cloudflared|ngrok runs the tunnel too and subscribes its URL: tunnel up,
+probe, subscribe … unsubscribe, tunnel down; a tunnel that dies ends listen (exit 1).
 Without --register, listen needs no API key and no config.
 
 listen ends on Ctrl-C or SIGTERM (exit 0), after --count (-n) deliveries (exit 0), or after
@@ -136,7 +150,10 @@ clean-up.`,
 		Example: `  # Watch deliveries on http://127.0.0.1:4242/
   $ tagmango-hooks listen
 
-  # Expose it with a tunnel and let listen subscribe for as long as it runs
+  # Real TagMango deliveries: a tunnel, subscribed for as long as listen runs
+  $ tagmango-hooks listen --tunnel cloudflared --event course.completed.50
+
+  # With a tunnel of your own
   $ cloudflared tunnel --url http://127.0.0.1:4242        # or: ngrok http 4242
   $ tagmango-hooks listen --register --public-url https://NAME.trycloudflare.com \
       --event course.completed.50 --event webinar.reminder.all
@@ -188,6 +205,11 @@ clean-up.`,
 	fl.StringVar(&opts.Filters.Course, "course", "", "with --register: only events of this course ID")
 	fl.StringVar(&opts.Filters.Webinar, "webinar", "", "with --register: only events of this webinar ID")
 	fl.StringVar(&opts.Filters.Page, "page", "", "with --register: page ID filter (documented for no event)")
+	fl.StringVar(&opts.Tunnel, "tunnel", "", "run this tunnel (cloudflared or ngrok) and --register its public URL")
+	fl.StringVar(&opts.TunnelBin, "tunnel-bin", "", "the tunnel program to run, when it is not on PATH")
+	fl.DurationVar(&opts.TunnelTimeout, "tunnel-timeout", tunnel.DefaultTimeout, "how long the tunnel's URL, and the probe through it, may take")
+	fl.BoolVar(&opts.NoProbe, "no-probe", false, "with --register: subscribe without first proving that the public URL reaches listen")
+	_ = cmd.RegisterFlagCompletionFunc("tunnel", cobra.FixedCompletions(tunnel.Kinds, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
 }
 
@@ -247,6 +269,10 @@ func validateFlags(c *cobra.Command, opts *ListenOptions) error {
 	if defaults > 1 {
 		return cmdutil.FlagErrorf("--forward-to: give at most one plain URL (the default route); route events with EVENT=URL")
 	}
+	// --tunnel implies --register: settled before the events to subscribe are.
+	if err := validateTunnel(c, opts); err != nil {
+		return err
+	}
 	opts.RegisterEvents = nil
 	if opts.Register {
 		opts.RegisterEvents = opts.Events
@@ -254,8 +280,8 @@ func validateFlags(c *cobra.Command, opts *ListenOptions) error {
 
 	registerOnly := opts.PublicURL != "" || !opts.Filters.IsZero()
 	switch {
-	case opts.Register && opts.PublicURL == "":
-		return cmdutil.FlagErrorf("--register needs --public-url: the URL a tunnel (ngrok, cloudflared) gives this listener")
+	case opts.Register && opts.PublicURL == "" && opts.Tunnel == "":
+		return cmdutil.FlagErrorf("--register needs --public-url: the URL a tunnel (ngrok, cloudflared) gives this listener; or let listen run one: --tunnel cloudflared")
 	case opts.Register && len(opts.RegisterEvents) == 0:
 		return cmdutil.FlagErrorf("--register needs at least one --event (see `tagmango-hooks events`)")
 	case !opts.Register && registerOnly:
@@ -307,6 +333,16 @@ func forwardURL(s string) (string, error) {
 	}
 	return s, nil
 }
+
+// boundPort is the port of the engine's URL.
+func boundPort(engineURL string) int {
+	u, _ := url.Parse(engineURL)
+	p, _ := strconv.Atoi(u.Port())
+	return p
+}
+
+// errTimedOut ends a run at --timeout.
+var errTimedOut = errors.New("--timeout")
 
 // displayGrace is how long the display may take to catch up once listen is told to
 // stop: a stalled stdout must not keep it from ending.
@@ -399,12 +435,15 @@ func listenRun(ctx context.Context, opts *ListenOptions) error {
 		return err
 	}
 
+	// The renderer and the --register session write to stderr at once.
+	errOut := &lockedWriter{w: opts.IO.ErrOut}
+	sess := newSession(opts, catalog, errOut)
 	var renderer receiver.Renderer
 	if opts.JSON {
-		renderer = receiver.NewJSONLines(opts.IO.Out, opts.IO.ErrOut)
+		renderer = receiver.NewJSONLines(opts.IO.Out, errOut)
 	} else {
 		renderer = receiver.NewPretty(receiver.PrettyOptions{
-			Out: opts.IO.Out, ErrOut: opts.IO.ErrOut, Color: opts.IO.ColorEnabled(), Verbose: opts.Verbose, Location: opts.Location,
+			Out: opts.IO.Out, ErrOut: errOut, Color: opts.IO.ColorEnabled(), Verbose: opts.Verbose, Location: opts.Location,
 		})
 	}
 	var (
@@ -443,6 +482,8 @@ func listenRun(ctx context.Context, opts *ListenOptions) error {
 		Now:              opts.Now,
 		Save:             saver,
 		SeqBase:          seqBase,
+		Probe:            sess.probeHook(),
+		HoldReady:        sess != nil,
 	}, renderer)
 	if err != nil {
 		return err
@@ -457,30 +498,61 @@ func listenRun(ctx context.Context, opts *ListenOptions) error {
 		opts.IO.Warnf("listening on %s: anyone who can reach this machine can send deliveries; consider --require-header", opts.Host)
 	}
 
-	var subs *temporarySubscriptions
-	if opts.Register {
-		subs, err = startTemporary(ctx, opts, catalog)
-		if err != nil {
+	if sess != nil {
+		// Whatever happens, the tunnel does not outlive listen (end stops it first
+		// after deleting the subscriptions).
+		defer sess.end(ctx)
+		if err := sess.begin(ctx, boundPort(eng.URL())); err != nil {
 			_ = eng.Close()
 			return err
 		}
 	}
 
-	runCtx, cancel := context.WithCancel(ctx)
-	if opts.Timeout > 0 {
-		runCtx, cancel = context.WithTimeout(ctx, opts.Timeout)
-	}
+	runCtx, cancel := context.WithCancelCause(ctx)
 	watched := make(chan struct{})
-	watcherDone := watchStop(ctx, opts.Signals, cancel, eng.Abandon, watched)
-	summary, runErr := eng.Run(runCtx)
-	timedOut := opts.Timeout > 0 && ctx.Err() == nil && errors.Is(runCtx.Err(), context.DeadlineExceeded)
-	cancel()
+	watcherDone := watchStop(ctx, opts.Signals, func() { cancel(nil) }, eng.Abandon, watched)
+	tunnelWatch := sess.watchTunnel(cancel, watched)
+	type ran struct {
+		summary *receiver.Summary
+		err     error
+	}
+	runDone := make(chan ran, 1)
+	go func() {
+		summary, err := eng.Run(runCtx)
+		runDone <- ran{summary, err}
+	}()
+	var setupErr error
+	if sess != nil {
+		// The engine serves the probe while the subscriptions are made; an engine that
+		// ends meanwhile ends them too.
+		sctx, cancelSetup := context.WithCancel(runCtx)
+		lines, err := sess.subscribe(sctx)
+		cancelSetup()
+		if setupErr = err; err != nil {
+			cancel(err)
+		} else {
+			eng.Announce(lines...)
+		}
+	}
+	if opts.Timeout > 0 && setupErr == nil {
+		timer := time.AfterFunc(opts.Timeout, func() { cancel(errTimedOut) })
+		defer timer.Stop()
+	}
+	r := <-runDone
+	summary, runErr := r.summary, r.err
+	timedOut := ctx.Err() == nil && errors.Is(context.Cause(runCtx), errTimedOut)
+	tunnelDied := errors.Is(context.Cause(runCtx), errTunnelDied)
+	cancel(nil)
 	close(watched)
 	<-watcherDone
+	<-tunnelWatch
 
-	cleanupFailed := false
-	if subs != nil {
-		cleanupFailed = !subs.stop(ctx)
+	cleanupFailed := !sess.end(ctx)
+	switch {
+	case setupErr != nil && tunnelDied:
+		return cmdutil.ErrSilent
+	case setupErr != nil:
+		return setupErr
 	}
 	if summary != nil {
 		_ = receiver.WriteSummary(opts.IO.ErrOut, summary)
@@ -493,7 +565,7 @@ func listenRun(ctx context.Context, opts *ListenOptions) error {
 		return cmdutil.ErrSilent
 	case runErr != nil:
 		return runErr
-	case cleanupFailed:
+	case cleanupFailed, tunnelDied:
 		return cmdutil.ErrSilent
 	case timedOut && opts.Count > 0 && !summary.CountReached:
 		return cmdutil.Expectationf("only %d of the %d deliveries expected came within %s", summary.Deliveries, opts.Count, opts.Timeout)

@@ -414,6 +414,13 @@ func TestListenValidation(t *testing.T) {
 		{[]string{"--register", "--public-url", "ftp://p.example.com", "--event", "user.deleted"}, 2, "--public-url: invalid URL"},
 		{[]string{"--register", "--public-url", "abc.trycloudflare.com", "--event", "user.deleted"}, 2, `--public-url: invalid URL "abc.trycloudflare.com": it has no scheme; did you mean https://abc.trycloudflare.com?`},
 		{[]string{"--save", "/nonexistent-dir/x.jsonl"}, 1, "error: --save: open /nonexistent-dir/x.jsonl"},
+		{[]string{"--tunnel", "cloudflared", "--public-url", "https://p.example.com", "--event", "user.deleted"}, 2, "error: --tunnel gives listen its public URL: drop --public-url"},
+		{[]string{"--tunnel", "localtunnel", "--event", "user.deleted"}, 2, `error: invalid --tunnel "localtunnel": use cloudflared or ngrok`},
+		{[]string{"--tunnel", "cloudflared"}, 2, "--register needs at least one --event"},
+		{[]string{"--tunnel", "cloudflared", "--host", "192.0.2.1", "--event", "user.deleted"}, 2, "--tunnel forwards to 127.0.0.1: --host 192.0.2.1 cannot be reached there"},
+		{[]string{"--tunnel-bin", "/opt/cloudflared"}, 2, "--tunnel-bin and --tunnel-timeout go with --tunnel"},
+		{[]string{"--no-probe"}, 2, "--no-probe goes with --register or --tunnel"},
+		{[]string{"--tunnel", "ngrok", "--tunnel-timeout", "0s", "--event", "user.deleted"}, 2, "invalid --tunnel-timeout 0s"},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {

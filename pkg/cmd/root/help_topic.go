@@ -46,7 +46,8 @@ XDG_CONFIG_HOME, XDG_STATE_HOME
      confirmation (nothing is changed); for 'listen': --save or the display could
      not be written, deliveries were left unshown at Ctrl-C, --register failed
      part-way, a temporary subscription could not be deleted at the end, or
-     another 'listen --register' runs with the same --public-url
+     another 'listen --register' runs with the same --public-url; or the
+     --tunnel could not start, did not reach listen (the probe), or died
 2    usage or validation error: a bad flag, an unknown subcommand, an unknown event
      or id, an invalid URL, a filter that does not apply to the event (without
      --force), a --profile or TAGMANGO_PROFILE the config file lacks (unless the

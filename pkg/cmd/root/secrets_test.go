@@ -36,7 +36,7 @@ func TestAPIKeyNeverLeaks(t *testing.T) {
 		{cmdtest.Options{}, []string{"delete", "--url", hook, "--dry-run", "-v"}},
 		{cmdtest.Options{}, []string{"delete", "--url", hook, "-v"}},
 		{cmdtest.Options{}, []string{"listen", "--port", "0", "--timeout", "200ms", "-v", "--save", filepath.Join(e.Dir, "saved.jsonl"),
-			"--register", "--public-url", "https://tunnel.example.com", "--event", "course.completed.50"}},
+			"--register", "--public-url", "https://tunnel.example.com", "--no-probe", "--event", "course.completed.50"}},
 	}
 	for _, s := range steps {
 		res := e.RunWith(s.opts, s.args...)
