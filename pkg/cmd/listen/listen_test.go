@@ -530,7 +530,7 @@ func TestListenRegisterShowsOnlyItsEvents(t *testing.T) {
 	env := cmdtest.New(t)
 	apiSrv := cmdtest.NewAPIServer(t)
 	env.WithProfile(apiSrv.URL)
-	s := startListen(t, env, "--register", "--public-url", publicURL, "-e", "user.deleted", "--json", "-n", "1")
+	s := startListen(t, env, "--register", "--public-url", publicURL, "--no-probe", "-e", "user.deleted", "--json", "-n", "1")
 	if st := post(t, s.url+"course.completed.50", coursePayload); st != 200 {
 		t.Errorf("an event not listened for is answered %d", st)
 	}

@@ -13,7 +13,7 @@ func TestRegisterOnALocalAPIGivesNoReachWarning(t *testing.T) {
 	env := cmdtest.New(t)
 	apiSrv := cmdtest.NewAPIServer(t)
 	env.WithProfile(apiSrv.URL)
-	res := env.Run("listen", "--port", "0", "--timeout", "50ms", "--register", "--public-url", "http://127.0.0.1:4242", "--event", "user.deleted")
+	res := env.Run("listen", "--port", "0", "--timeout", "50ms", "--register", "--public-url", "http://127.0.0.1:4242", "--no-probe", "--event", "user.deleted")
 	if res.Code != 0 {
 		t.Fatalf("exit %d: %s", res.Code, res.Stderr)
 	}
