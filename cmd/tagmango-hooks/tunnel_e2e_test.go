@@ -439,6 +439,41 @@ func TestListenTunnelDies(t *testing.T) {
 	}
 }
 
+// A tunnel whose process runs on but no longer reaches listen (its connection is
+// gone: Cloudflare answers 530) is found by the re-check probes: listen says so,
+// deletes the subscriptions that point at a dead URL, then stops the tunnel, and
+// exits 1.
+func TestListenTunnelStopsReaching(t *testing.T) {
+	r := newTunnelRig(t, "")
+	p := startBinary(t, r.env, "listen", "--port", "0", "--tunnel", "cloudflared", "--tunnel-check", "200ms", "--event", "user.deleted")
+	public := p.waitFor(t, false, readyBlock)[3]
+	_, control := r.fakeInfo(t)
+	resp, err := http.Post("http://"+control+"/fake/stall", "text/plain", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	code := p.wait(t)
+	_, stderr := p.output()
+	if code != 1 {
+		t.Errorf("exit %d", code)
+	}
+	for _, w := range []string{
+		"error: the cloudflared tunnel no longer reaches this listen: two probes in a row did not arrive (",
+		"answered 530",
+		"\n  the tunnel's log: ",
+		"✓ deleted 1 temporary subscription\n",
+	} {
+		if !strings.Contains(stderr, w) {
+			t.Errorf("stderr lacks %q:\n%s", w, stderr)
+		}
+	}
+	want := []string{"POST /api/v1/integration/webhook/webhook " + public + "/user.deleted", "DELETE /api/v1/integration/webhook/webhook " + public + "/user.deleted", "GET /fake-tunnel/sigterm"}
+	if got := r.calls(); !slices.Equal(got, want) {
+		t.Errorf("calls:\n%s", strings.Join(got, "\n"))
+	}
+}
+
 // kill -9 of listen: the tunnel goes with it (the parent-death signal), and the next
 // listen --register deletes what the killed one left.
 func TestListenTunnelKilled(t *testing.T) {

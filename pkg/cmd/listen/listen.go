@@ -75,7 +75,9 @@ type ListenOptions struct {
 	Tunnel        string
 	TunnelBin     string
 	TunnelTimeout time.Duration
-	NoProbe       bool
+	// TunnelCheck is how often a running tunnel is probed (0: never).
+	TunnelCheck time.Duration
+	NoProbe     bool
 
 	// Parsed from the flags by the command.
 
@@ -208,6 +210,7 @@ clean-up.`,
 	fl.StringVar(&opts.Tunnel, "tunnel", "", "run this tunnel (cloudflared or ngrok) and --register its public URL")
 	fl.StringVar(&opts.TunnelBin, "tunnel-bin", "", "the tunnel program to run, when it is not on PATH")
 	fl.DurationVar(&opts.TunnelTimeout, "tunnel-timeout", tunnel.DefaultTimeout, "how long the tunnel's URL, and the probe through it, may take")
+	fl.DurationVar(&opts.TunnelCheck, "tunnel-check", 30*time.Second, "with --tunnel: how often to prove it still reaches listen (0: never); two failed probes end listen")
 	fl.BoolVar(&opts.NoProbe, "no-probe", false, "with --register: subscribe without first proving that the public URL reaches listen")
 	_ = cmd.RegisterFlagCompletionFunc("tunnel", cobra.FixedCompletions(tunnel.Kinds, cobra.ShellCompDirectiveNoFileComp))
 	return cmd

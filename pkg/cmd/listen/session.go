@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/cmdutil"
@@ -39,6 +40,11 @@ type session struct {
 	prepared *tempsubs.Config
 	// registered is set once the subscriptions are made (subs then owns them).
 	registered bool
+
+	// current is the probe the engine's hook reports to: the first one, then each
+	// re-check's (see watchTunnel).
+	mu      sync.Mutex
+	current *tunnel.Probe
 }
 
 // newSession returns nil without --register.
@@ -49,6 +55,7 @@ func newSession(opts *ListenOptions, catalog *events.Catalog, errOut io.Writer) 
 	s := &session{opts: opts, catalog: catalog, errOut: errOut}
 	if !opts.NoProbe {
 		s.probe = tunnel.NewProbe()
+		s.current = s.probe
 	}
 	return s
 }
@@ -58,7 +65,12 @@ func (s *session) probeHook() func(string) {
 	if s == nil || s.probe == nil {
 		return nil
 	}
-	return s.probe.Seen
+	return func(token string) {
+		s.mu.Lock()
+		p := s.current
+		s.mu.Unlock()
+		p.Seen(token)
+	}
 }
 
 // begin runs before the engine serves: the checks that need no tunnel, then the
@@ -130,12 +142,18 @@ func (s *session) target() string {
 }
 
 // watchTunnel cancels the run, saying why at once, when the tunnel dies before
-// stop is closed.
+// stop is closed — or, every --tunnel-check, when a probe through it no longer reaches
+// listen twice in a row (the process runs but its connection is gone): the
+// subscriptions point at a dead URL either way.
 func (s *session) watchTunnel(cancel context.CancelCauseFunc, stop <-chan struct{}) <-chan struct{} {
 	done := make(chan struct{})
 	if s == nil || s.tun == nil {
 		close(done)
 		return done
+	}
+	unreachable := make(chan error, 1)
+	if s.probe != nil && s.opts.TunnelCheck > 0 {
+		go s.recheck(stop, unreachable)
 	}
 	go func() {
 		defer close(done)
@@ -143,10 +161,58 @@ func (s *session) watchTunnel(cancel context.CancelCauseFunc, stop <-chan struct
 		case <-s.tun.Done():
 			fmt.Fprintf(s.errOut, "error: %v\n", s.tun.ExitError())
 			cancel(errTunnelDied)
+		case err := <-unreachable:
+			why := strings.TrimPrefix(err.Error(), "the tunnel does not reach this listen: ")
+			fmt.Fprintf(s.errOut, "error: the %s tunnel no longer reaches this listen: two probes in a row did not arrive (%s)\n  the tunnel's log: %s\n", s.tun.Kind(), why, s.tun.LogPath())
+			cancel(errTunnelDied)
 		case <-stop:
 		}
 	}()
 	return done
+}
+
+// recheck probes the tunnel every --tunnel-check until stop is closed, and reports
+// on unreachable after two probes in a row did not arrive.
+func (s *session) recheck(stop <-chan struct{}, unreachable chan<- error) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() {
+		<-stop
+		cancel()
+	}()
+	every := s.opts.TunnelCheck
+	// Each probe may take as long as the interval, within reason: a probe through a
+	// working tunnel arrives in milliseconds.
+	timeout := min(max(every, time.Second), 30*time.Second)
+	url := strings.TrimRight(s.tun.PublicURL, "/") + receiver.ProbePath
+	transport := http.DefaultTransport.(*http.Transport).Clone()
+	defer transport.CloseIdleConnections()
+	ticker := time.NewTicker(every)
+	defer ticker.Stop()
+	failed := 0
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-ticker.C:
+		}
+		p := tunnel.NewProbe()
+		s.mu.Lock()
+		s.current = p
+		s.mu.Unlock()
+		err := p.Run(ctx, url+p.Token, timeout, transport)
+		switch {
+		case ctx.Err() != nil:
+			return
+		case err == nil:
+			failed = 0
+		default:
+			if failed++; failed >= 2 {
+				unreachable <- err
+				return
+			}
+		}
+	}
 }
 
 // errTunnelDied ends a run whose tunnel died.
@@ -191,6 +257,9 @@ func (l *lockedWriter) Write(p []byte) (int, error) {
 func validateTunnel(c *cobra.Command, opts *ListenOptions) error {
 	if opts.TunnelTimeout <= 0 {
 		return cmdutil.FlagErrorf("invalid --tunnel-timeout %s", opts.TunnelTimeout)
+	}
+	if opts.TunnelCheck < 0 {
+		return cmdutil.FlagErrorf("invalid --tunnel-check %s: give a duration, or 0 for no checks", opts.TunnelCheck)
 	}
 	if opts.Tunnel == "" {
 		if opts.TunnelBin != "" || c.Flags().Changed("tunnel-timeout") && !opts.Register {

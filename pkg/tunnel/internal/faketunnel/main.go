@@ -8,7 +8,9 @@
 // ready), rate-limited (cloudflared's 1015/429), no-authtoken (ngrok's 4018).
 // FAKE_TUNNEL_CERT/KEY: the public port's certificate. FAKE_TUNNEL_NOTIFY: a URL
 // GET …/fake-tunnel/sigterm is sent to on SIGTERM, before exiting. FAKE_TUNNEL_INFO: a
-// file that receives {"pid","control"}; POST control/fake/die makes it exit 1.
+// file that receives {"pid","control"}; POST control/fake/die makes it exit 1, and
+// POST control/fake/stall makes the public port answer 530 (its connection is lost)
+// while the process runs on.
 package main
 
 import (
@@ -24,6 +26,7 @@ import (
 	"os/signal"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
@@ -48,6 +51,9 @@ func main() {
 
 type fake struct {
 	modes []string
+	// stalled makes the public port answer 530, as Cloudflare does for a tunnel whose
+	// connection is gone.
+	stalled atomic.Bool
 }
 
 func (f *fake) mode(m string) bool { return slices.Contains(f.modes, m) }
@@ -100,7 +106,15 @@ func (f *fake) public(target string) string {
 		fail("%v", err)
 	}
 	// The target is the one the test gave: proxying there is the point.
-	srv := &http.Server{Handler: httputil.NewSingleHostReverseProxy(u), ReadHeaderTimeout: 5 * time.Second} //nolint:gosec
+	proxy := httputil.NewSingleHostReverseProxy(u)
+	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if f.stalled.Load() {
+			http.Error(w, "error code: 1033", 530)
+			return
+		}
+		proxy.ServeHTTP(w, r)
+	})
+	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 5 * time.Second} //nolint:gosec
 	go func() { _ = srv.Serve(l) }()
 	return l.Addr().String()
 }
@@ -114,6 +128,10 @@ func (f *fake) control(l net.Listener, mux *http.ServeMux, dying func()) {
 			dying()
 			os.Exit(1)
 		}()
+	})
+	mux.HandleFunc("POST /fake/stall", func(w http.ResponseWriter, _ *http.Request) {
+		f.stalled.Store(true)
+		w.WriteHeader(http.StatusNoContent)
 	})
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	go func() { _ = srv.Serve(l) }()
