@@ -106,7 +106,7 @@ func (f *fake) public(target string) string {
 		fail("%v", err)
 	}
 	// The target is the one the test gave: proxying there is the point.
-	proxy := httputil.NewSingleHostReverseProxy(u)
+	proxy := httputil.NewSingleHostReverseProxy(u) //nolint:gosec // G704: the target is the one the test gave
 	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if f.stalled.Load() {
 			http.Error(w, "error code: 1033", 530)
@@ -114,7 +114,7 @@ func (f *fake) public(target string) string {
 		}
 		proxy.ServeHTTP(w, r)
 	})
-	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 5 * time.Second} //nolint:gosec
+	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 5 * time.Second}
 	go func() { _ = srv.Serve(l) }()
 	return l.Addr().String()
 }
