@@ -38,7 +38,9 @@ func TestFieldTable(t *testing.T) {
 	}
 	// The table agrees with Check on what is wrong.
 	for _, w := range m.Check([]string{"course.completed.50"}, p) {
-		if !slices.ContainsFunc(rows, func(r FieldCheck) bool { return r.Result != FieldOK && r.Result != FieldUndocumented && strings.Contains(w, `"`+r.Field+`"`) }) {
+		if !slices.ContainsFunc(rows, func(r FieldCheck) bool {
+			return r.Result != FieldOK && r.Result != FieldUndocumented && strings.Contains(w, `"`+r.Field+`"`)
+		}) {
 			t.Errorf("warning %q has no row", w)
 		}
 	}
@@ -68,4 +70,3 @@ func TestFieldTableArrayItems(t *testing.T) {
 	}
 	t.Skip("no event with array items")
 }
-
