@@ -23,6 +23,7 @@ import (
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/cmdutil"
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/config"
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/events"
+	"github.com/tagmango-hooks/tagmango-hooks/pkg/inspector"
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/iostreams"
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/output"
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/receiver"
@@ -42,6 +43,10 @@ type ListenOptions struct {
 	// Signals delivers SIGINT and SIGTERM while listen runs (the first starts the
 	// end, a second ends it without waiting for the display); stop unregisters.
 	Signals func() (sigs <-chan os.Signal, stop func())
+	// AppVersion names the inspector's replays (user-agent).
+	AppVersion string
+	// OpenBrowser opens the inspector's page (--open).
+	OpenBrowser func(ctx context.Context, url string) error
 
 	Host           string
 	Port           int
@@ -65,6 +70,13 @@ type ListenOptions struct {
 	RegisterEvents []string
 	Filters        store.Filters
 
+	// The inspector (--ui).
+	UI     bool
+	UIHost string
+	UIPort int
+	UIKeep int
+	Open   bool
+
 	// Parsed from the flags by the command.
 
 	// MaxBodyBytes is --max-body in bytes.
@@ -85,6 +97,9 @@ func NewCmdListen(f *cmdutil.Factory, runF func(*ListenOptions) error) *cobra.Co
 		Store:     f.Store,
 		Now:       f.Now,
 		Signals:   notifySignals,
+
+		AppVersion:  f.AppVersion,
+		OpenBrowser: inspector.OpenBrowser,
 	}
 	cmd := &cobra.Command{
 		Use:   "listen [--port 4242] [--json] [--forward-to URL] [--register --public-url URL --event EVENT...]",
@@ -180,6 +195,11 @@ clean-up.`,
 	fl.StringVar(&opts.Filters.Course, "course", "", "with --register: only events of this course ID")
 	fl.StringVar(&opts.Filters.Webinar, "webinar", "", "with --register: only events of this webinar ID")
 	fl.StringVar(&opts.Filters.Page, "page", "", "with --register: page ID filter (documented for no event)")
+	fl.BoolVar(&opts.UI, "ui", false, "serve the inspector, a local web page of the deliveries, on its own port")
+	fl.StringVar(&opts.UIHost, "ui-host", inspector.DefaultHost, "with --ui: address of the inspector (beyond loopback it needs the printed token)")
+	fl.IntVar(&opts.UIPort, "ui-port", inspector.DefaultPort, "with --ui: port of the inspector (0 picks a free port)")
+	fl.IntVar(&opts.UIKeep, "ui-keep", inspector.DefaultKeep, "with --ui: deliveries the inspector keeps (the oldest go first; --save keeps all)")
+	fl.BoolVar(&opts.Open, "open", false, "with --ui: open the inspector in the browser")
 	_ = cmd.RegisterFlagCompletionFunc("event", cmdutil.CompleteEvents(f))
 	_ = cmd.RegisterFlagCompletionFunc("events", completeEventsAndFamilies(f))
 	return cmd
@@ -265,6 +285,9 @@ func validateFlags(c *cobra.Command, opts *ListenOptions) error {
 		}
 	}
 	opts.RegisterEvents = registerEvents
+	if err := validateUIFlags(c, opts); err != nil {
+		return err
+	}
 
 	registerOnly := opts.PublicURL != "" || len(opts.RegisterEvents) > 0 || !opts.Filters.IsZero()
 	switch {
@@ -447,6 +470,15 @@ func listenRun(ctx context.Context, opts *ListenOptions) error {
 	if opts.Verbose {
 		forwardBody = 64 << 10
 	}
+	matcher := events.NewMatcher(catalog)
+	var ui *uiSession
+	if opts.UI {
+		if ui, err = startUI(ctx, opts, catalog, matcher); err != nil {
+			return err
+		}
+		defer ui.closeUnserved()
+		renderer = receiver.Tee(renderer, ui.renderer)
+	}
 	eng, err := receiver.New(receiver.Config{
 		Host:             opts.Host,
 		Port:             opts.Port,
@@ -460,7 +492,7 @@ func listenRun(ctx context.Context, opts *ListenOptions) error {
 		ForwardBodyLimit: forwardBody,
 		Events:           opts.Events,
 		Count:            opts.Count,
-		Matcher:          events.NewMatcher(catalog),
+		Matcher:          matcher,
 		Now:              opts.Now,
 		Save:             saver,
 		SeqBase:          seqBase,
@@ -490,6 +522,12 @@ func listenRun(ctx context.Context, opts *ListenOptions) error {
 	runCtx, cancel := context.WithCancel(ctx)
 	if opts.Timeout > 0 {
 		runCtx, cancel = context.WithTimeout(ctx, opts.Timeout)
+	}
+	if ui != nil {
+		uiCtx, stopUI := context.WithCancel(context.WithoutCancel(ctx))
+		ui.serve(uiCtx, eng.URL(), opts.IO.ErrOut)
+		defer ui.stop()
+		defer stopUI()
 	}
 	watched := make(chan struct{})
 	watcherDone := watchStop(ctx, opts.Signals, cancel, eng.Abandon, watched)

@@ -48,7 +48,7 @@ XDG_CONFIG_HOME, XDG_STATE_HOME
      'emulator fire' matched no registration
 4    authentication: no API key, or TagMango rejected it (401/403)
 130  interrupted (Ctrl-C), at a prompt too (nothing is changed); except for
-     'listen', where Ctrl-C is the normal end (0)
+     'listen' and 'inspect', where Ctrl-C is the normal end (0)
 `,
 	},
 }
