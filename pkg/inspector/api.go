@@ -115,7 +115,7 @@ func (s *Server) list(w http.ResponseWriter, r *http.Request) {
 		apiError(w, http.StatusBadRequest, msg)
 		return
 	}
-	recs, dropped := s.opts.Store.snapshot()
+	recs, dropped, version := s.opts.Store.snapshotVersion()
 	b := make([]byte, 0, 4096)
 	b = append(b, `{"deliveries":[`...)
 	n, more, last := 0, false, f.after
@@ -144,6 +144,8 @@ func (s *Server) list(w http.ResponseWriter, r *http.Request) {
 	b = strconv.AppendInt(b, int64(len(recs)), 10)
 	b = append(b, `,"dropped":`...)
 	b = strconv.AppendInt(b, dropped, 10)
+	b = append(b, `,"version":`...)
+	b = strconv.AppendInt(b, version, 10)
 	b = append(b, "}\n"...)
 	w.Header().Set("Content-Type", "application/json")
 	_, _ = w.Write(b)

@@ -168,13 +168,20 @@ func (s *Store) idOfSeq(file string, seq int64) int64 {
 
 // snapshot returns the records kept, oldest first, and how many were dropped.
 func (s *Store) snapshot() ([]*record, int64) {
+	recs, dropped, _ := s.snapshotVersion()
+	return recs, dropped
+}
+
+// snapshotVersion is snapshot with the version it reflects: a stream resumed from
+// it misses nothing.
+func (s *Store) snapshotVersion() ([]*record, int64, int64) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	out := make([]*record, s.n)
 	for i := range s.n {
 		out[i] = s.ring[(s.start+i)%s.keep]
 	}
-	return out, s.dropped
+	return out, s.dropped, s.version
 }
 
 // since returns the records changed after version v, in the order of their
