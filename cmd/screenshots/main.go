@@ -184,7 +184,12 @@ func run(out string) error {
 	// One after the other, so that the numbering (and the clock) is the same each run.
 	client := &http.Client{Timeout: 10 * time.Second}
 	for _, d := range ds {
-		resp, err := client.Post(strings.TrimSuffix(eng.URL(), "/")+d.path, "application/json", bytes.NewReader(d.body))
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimSuffix(eng.URL(), "/")+d.path, bytes.NewReader(d.body))
+		if err != nil {
+			return err
+		}
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := client.Do(req)
 		if err != nil {
 			return err
 		}
@@ -206,7 +211,7 @@ func run(out string) error {
 	if err := <-served; err != nil {
 		return err
 	}
-	if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Dir(out), 0o750); err != nil {
 		return err
 	}
 	if err := os.WriteFile(out, png, 0o644); err != nil { //nolint:gosec // a picture for the docs

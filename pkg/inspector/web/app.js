@@ -241,7 +241,8 @@
     const n = state.shown.length;
     if (n === 0) return;
     let idx = state.shown.indexOf(state.selected);
-    idx = idx < 0 ? n - 1 : Math.min(n - 1, Math.max(0, idx - delta)); // newest first
+    // Shown newest first: down the screen (j) is an older entry, a lower index.
+    idx = idx < 0 ? n - 1 : Math.min(n - 1, Math.max(0, idx + delta));
     select(state.shown[idx], false);
   }
   function select(id, open) {
