@@ -180,7 +180,7 @@ func (s *Server) detail(w http.ResponseWriter, r *http.Request) {
 	b := rec.appendEntry(nil, true)
 	b = b[:len(b)-1] // reopen the object
 	b = append(b, `,"schema":`...)
-	table := s.opts.Matcher.FieldTable(rec.cands, events.ParsePayload(rec.body))
+	table := s.opts.Matcher.FieldTable(rec.d.Candidates, events.ParsePayload(rec.d.Body))
 	if table == nil {
 		table = []events.FieldCheck{}
 	}
@@ -194,8 +194,8 @@ func (s *Server) detail(w http.ResponseWriter, r *http.Request) {
 			b = append(b, "null"...)
 		}
 	}
-	ref("duplicateOfId", rec.duplicateOf)
-	ref("repeatOfId", rec.repeatOf)
+	ref("duplicateOfId", rec.d.DuplicateOf)
+	ref("repeatOfId", rec.d.RepeatOf)
 	b = append(b, `,"target":`...)
 	tb, _ := json.Marshal(s.defaultTarget(rec))
 	b = append(b, tb...)
@@ -216,11 +216,13 @@ func (s *Server) export(w http.ResponseWriter, r *http.Request) {
 	recs, _ := s.opts.Store.snapshot()
 	w.Header().Set("Content-Type", "application/x-ndjson")
 	w.Header().Set("Content-Disposition", `attachment; filename="deliveries.jsonl"`)
+	var buf []byte
 	for _, rec := range recs {
 		if rec.kind != kindDelivery || rec.id <= f.after || (f.before > 0 && rec.id >= f.before) || !rec.matches(f) {
 			continue
 		}
-		if _, err := w.Write(rec.line); err != nil {
+		buf = rec.saveLine(buf[:0])
+		if _, err := w.Write(buf); err != nil {
 			return
 		}
 	}
@@ -256,8 +258,8 @@ func (s *Server) stats(w http.ResponseWriter, _ *http.Request) {
 			continue
 		}
 		deliveries++
-		byEvent[rec.event]++
-		t := rec.at.Unix()
+		byEvent[rec.d.Event]++
+		t := rec.d.ReceivedAt.Unix()
 		if len(secs) == 0 || secs[len(secs)-1].T != t {
 			secs = append(secs, &second{T: t})
 		}

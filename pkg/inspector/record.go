@@ -1,8 +1,6 @@
 package inspector
 
 import (
-	"bytes"
-	"net/http"
 	"strconv"
 	"strings"
 	"time"
@@ -18,28 +16,19 @@ const (
 	kindReplay   = "replay"
 )
 
-// record is one entry of the store. It never changes once added.
+// record is one entry of the store. It never changes once added, but for its
+// --json line, encoded once when first asked for.
 type record struct {
 	id, version int64
 	kind        string
 	// file is the save file an inspected delivery came from, "" for listen.
 	file string
-	seq  int64
-	at   time.Time
-	// line is the --save line (receiver.AppendSaveLine), newline included; line[:rawAt]
-	// is the --json line without its closing brace.
-	line  []byte
-	rawAt int
-	// body, header, method and path are the request, for replay, curl and search.
-	body   []byte
-	header http.Header
-	path   string
-	event  string
-	cands  []string
+	// d is a copy of the delivery's exported fields as the engine handed it over:
+	// neither it nor what it points to changes afterwards (a forward answer comes as
+	// a new record). It holds no parsed payload: encoding parses a copy of it.
+	d receiver.Delivery
 	// checked says the checks failed (duplicates aside); duplicate that it is one.
 	checked, duplicate bool
-	duplicateOf        int64
-	repeatOf           int64
 	// pending marks a forwarded delivery whose answer has not come yet.
 	pending bool
 	// forwarded: a forward (or, for a replay, the send) happened; failed: it did not
@@ -49,67 +38,73 @@ type record struct {
 	// replayOf is the id of the entry a replay resent; replayTo its target.
 	replayOf int64
 	replayTo string
-	who      string
-	what     string
 }
 
-// newRecord encodes d. It reads only what the engine has finished with: d and what
-// it points to are not modified afterwards, and d.Forward is read once, here.
+// newRecord keeps a copy of d. It runs on the receiver's processing goroutine, so it
+// does no more than copy: encoding is left to the readers. The parsed payload is not
+// kept (it would double the memory of an entry); readers parse the body again.
 func newRecord(d *receiver.Delivery, kind, file string) *record {
-	line := receiver.AppendSaveLine(nil, d)
 	r := &record{
-		kind:        kind,
-		file:        file,
-		seq:         d.Seq,
-		at:          d.ReceivedAt,
-		line:        line,
-		rawAt:       rawOffset(line),
-		body:        d.Body,
-		header:      d.Header,
-		path:        d.Path,
-		event:       d.Event,
-		cands:       d.Candidates,
-		duplicateOf: d.DuplicateOf,
-		duplicate:   d.DuplicateOf != 0,
-		repeatOf:    d.RepeatOf,
-		pending:     d.ForwardTo != "" && d.Forward == nil,
+		kind: kind,
+		file: file,
+		d: receiver.Delivery{
+			Seq: d.Seq, ReceivedAt: d.ReceivedAt, Method: d.Method, Path: d.Path, Header: d.Header, Body: d.Body,
+			Size: d.Size, Status: d.Status, ForwardTo: d.ForwardTo, Rejected: d.Rejected, Event: d.Event,
+			Candidates: d.Candidates, ByPath: d.ByPath, IsJSON: d.IsJSON, Warnings: d.Warnings,
+			DuplicateOf: d.DuplicateOf, RepeatOf: d.RepeatOf, Notes: d.Notes,
+		},
+		duplicate: d.DuplicateOf != 0,
+		pending:   d.ForwardTo != "" && d.Forward == nil,
 	}
 	r.checked = len(d.Warnings) > 1 || (len(d.Warnings) == 1 && !r.duplicate)
 	if f := d.Forward; f != nil {
 		r.forwarded, r.failed, r.latency = true, f.Failed(), f.Latency
-	}
-	if d.IsJSON {
-		r.who, r.what = summary(d.Payload())
+		// Without its link back to the engine's delivery, which holds the payload.
+		fc := receiver.ForwardResult{Seq: f.Seq, URL: f.URL, Status: f.Status, Answered: f.Answered, Latency: f.Latency,
+			Header: f.Header, Body: f.Body, BodySize: f.BodySize, Message: f.Message, Err: f.Err}
+		r.d.Forward = &fc
 	}
 	return r
 }
 
-// rawOffset finds where the raw (or rawBase64) member starts in a --save line. Its
-// key cannot occur earlier inside a string: a quote in a JSON string is escaped.
-func rawOffset(line []byte) int {
-	if i := bytes.LastIndex(line, []byte(`,"raw":"`)); i >= 0 {
-		return i
-	}
-	if i := bytes.LastIndex(line, []byte(`,"rawBase64":"`)); i >= 0 {
-		return i
-	}
-	return len(bytes.TrimRight(line, "}\n"))
+// parsed is a copy of the delivery with its payload parsed, for one reader: the
+// record itself is never written to.
+func (r *record) parsed() *receiver.Delivery {
+	d := r.d
+	d.Payload()
+	return &d
 }
 
+// names is who and what the delivery is about.
+func (r *record) names(d *receiver.Delivery) (who, what string) {
+	if !r.d.IsJSON {
+		return "", ""
+	}
+	if d == nil {
+		d = r.parsed()
+	}
+	return summary(d.Payload())
+}
+
+// saveLine appends the --save line of the record, newline included.
+func (r *record) saveLine(b []byte) []byte { return receiver.AppendSaveLine(b, r.parsed()) }
+
 // appendEntry writes the entry of r as the API shows it: the `listen --json` line
-// with the inspector's members added — id, kind, size, who, what, replayOf,
+// with the inspector's members first — id, kind, size, who, what, replayOf,
 // replayTo, file — and, with raw, the body's exact bytes as the --save line has them.
 func (r *record) appendEntry(b []byte, raw bool) []byte {
+	d := r.parsed()
+	who, what := r.names(d)
 	b = append(b, `{"id":`...)
 	b = strconv.AppendInt(b, r.id, 10)
 	b = append(b, `,"kind":"`...)
 	b = append(b, r.kind...)
 	b = append(b, `","size":`...)
-	b = strconv.AppendInt(b, int64(len(r.body)), 10)
+	b = strconv.AppendInt(b, int64(len(r.d.Body)), 10)
 	b = append(b, `,"who":`...)
-	b = safetext.AppendJSONString(b, r.who)
+	b = safetext.AppendJSONString(b, who)
 	b = append(b, `,"what":`...)
-	b = safetext.AppendJSONString(b, r.what)
+	b = safetext.AppendJSONString(b, what)
 	b = append(b, `,"replayOf":`...)
 	if r.replayOf == 0 {
 		b = append(b, "null"...)
@@ -129,11 +124,16 @@ func (r *record) appendEntry(b []byte, raw bool) []byte {
 		b = safetext.AppendJSONString(b, r.file)
 	}
 	b = append(b, ',')
+	start := len(b)
 	if raw {
-		return append(b, bytes.TrimRight(r.line, "\n")[1:]...)
+		b = receiver.AppendSaveLine(b, d)
+	} else {
+		b = receiver.AppendJSONLine(b, d)
 	}
-	b = append(b, r.line[1:r.rawAt]...)
-	return append(b, '}')
+	// The line's own "{" goes (the members above opened the object); its "}\n"
+	// stays without the newline.
+	b = append(b[:start], b[start+1:len(b)-1]...)
+	return b
 }
 
 // summary is who (name <email>) and what (course, webinar or mango) a payload is
@@ -185,9 +185,9 @@ func (r *record) matches(f *filter) bool {
 	if f.kind != "" && r.kind != f.kind {
 		return false
 	}
-	if f.event != "" && r.event != f.event {
+	if f.event != "" && r.d.Event != f.event {
 		ok := false
-		for _, c := range r.cands {
+		for _, c := range r.d.Candidates {
 			if events.MatchPattern(f.event, c) {
 				ok = true
 				break
@@ -197,8 +197,10 @@ func (r *record) matches(f *filter) bool {
 			return false
 		}
 	}
-	if f.q != "" && !containsFold(r.body, f.q) && !strings.Contains(strings.ToLower(r.who), f.q) {
-		return false
+	if f.q != "" && !containsFold(r.d.Body, f.q) {
+		if who, _ := r.names(nil); !strings.Contains(strings.ToLower(who), f.q) {
+			return false
+		}
 	}
 	return true
 }

@@ -27,7 +27,7 @@ type replayRequest struct {
 // defaultTarget is where a replay of rec goes by default: the route --forward-to
 // would use for its event, else --to; "" when neither.
 func (s *Server) defaultTarget(rec *record) string {
-	if rt := receiver.RouteFor(s.opts.Routes, rec.cands); rt != nil {
+	if rt := receiver.RouteFor(s.opts.Routes, rec.d.Candidates); rt != nil {
 		return rt.URL
 	}
 	return s.opts.To
@@ -65,7 +65,7 @@ func (s *Server) replay(w http.ResponseWriter, r *http.Request) {
 		apiError(w, http.StatusBadRequest, "the target: "+err.Error())
 		return
 	}
-	body := rec.body
+	body := rec.d.Body
 	if req.Body != nil {
 		if int64(len(*req.Body)) > s.opts.MaxBody {
 			apiError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("the edited body is %s, more than --max-body %s", receiver.FormatSize(int64(len(*req.Body))), receiver.FormatSize(s.opts.MaxBody)))
@@ -77,7 +77,7 @@ func (s *Server) replay(w http.ResponseWriter, r *http.Request) {
 		}
 		body = []byte(*req.Body)
 	}
-	header := replayHeader(rec.header)
+	header := replayHeader(rec.d.Header)
 	for k, v := range req.Headers {
 		k = http.CanonicalHeaderKey(strings.TrimSpace(k))
 		if k == "" || strings.ContainsAny(k, " \t\r\n:") || strings.ContainsAny(v, "\r\n") {
@@ -103,7 +103,7 @@ func (s *Server) replay(w http.ResponseWriter, r *http.Request) {
 		Transport:   s.opts.Transport,
 		AnswerBytes: receiver.DefaultForwardBodyLimit,
 		OnResult:    func(got deliver.Result) { res = got },
-	}, deliver.Slice([]deliver.Delivery{{ID: int(rec.seq), Body: body, ContentType: contentType}}))
+	}, deliver.Slice([]deliver.Delivery{{ID: int(rec.d.Seq), Body: body, ContentType: contentType}}))
 	if err != nil {
 		apiError(w, http.StatusInternalServerError, err.Error())
 		return
@@ -145,25 +145,25 @@ func replayHeader(h http.Header) http.Header {
 // afresh, as the body may be edited) and the target's answer as its forward.
 func (s *Server) replayRecord(orig *record, to string, header http.Header, body []byte, res deliver.Result) *record {
 	d := &receiver.Delivery{
-		Seq:        orig.seq,
+		Seq:        orig.d.Seq,
 		ReceivedAt: s.now(),
 		Method:     http.MethodPost,
-		Path:       orig.path,
+		Path:       orig.d.Path,
 		Header:     header,
 		Body:       body,
 		Size:       int64(len(body)),
 		ForwardTo:  to,
 	}
 	p := s.opts.Matcher.Parse(body)
-	det, checks := s.opts.Matcher.Examine(pathOnly(orig.path), p)
+	det, checks := s.opts.Matcher.Examine(pathOnly(orig.d.Path), p)
 	d.Event, d.Candidates, d.ByPath, d.IsJSON = det.Event, det.Candidates, det.ByPath, p.JSON
 	d.Warnings = append([]string{}, checks...)
 	if !p.JSON {
 		d.Warnings = append(d.Warnings, "the body is not JSON")
 	}
-	d.Notes = []string{"replay of #" + strconv.FormatInt(orig.seq, 10) + " to " + to}
+	d.Notes = []string{"replay of #" + strconv.FormatInt(orig.d.Seq, 10) + " to " + to}
 	fr := &receiver.ForwardResult{
-		Seq:      orig.seq,
+		Seq:      orig.d.Seq,
 		URL:      to,
 		Status:   res.Status,
 		Answered: res.Status,

@@ -35,8 +35,6 @@ type Store struct {
 	dropped int64
 	// pending maps the seq of a delivery waiting for its forward answer to its id.
 	pending map[int64]int64
-	// bySeq maps a delivery's (file, seq) to its id, for duplicate-of links.
-	bySeq map[seqKey]int64
 	// changed is closed when records are added or replaced; waiters then ask for
 	// a new one. closed says it is closed already, so that a burst with no reader
 	// closes nothing.
@@ -44,17 +42,12 @@ type Store struct {
 	closed  bool
 }
 
-type seqKey struct {
-	file string
-	seq  int64
-}
-
 // NewStore keeps up to keep entries (DefaultKeep when keep ≤ 0).
 func NewStore(keep int) *Store {
 	if keep <= 0 {
 		keep = DefaultKeep
 	}
-	return &Store{keep: keep, ring: make([]*record, keep), log: make([]int64, keep), first: 1, nextID: 1, pending: map[int64]int64{}, bySeq: map[seqKey]int64{}, changed: make(chan struct{})}
+	return &Store{keep: keep, ring: make([]*record, keep), log: make([]int64, keep), first: 1, nextID: 1, pending: map[int64]int64{}, changed: make(chan struct{})}
 }
 
 // Keep is the bound.
@@ -76,22 +69,14 @@ func (s *Store) add(r *record) *record {
 		s.n--
 		s.first++
 		s.dropped++
-		if old != nil {
-			if k := (seqKey{old.file, old.seq}); old.kind == kindDelivery && s.bySeq[k] == old.id {
-				delete(s.bySeq, k)
-			}
-			if s.pending[old.seq] == old.id {
-				delete(s.pending, old.seq)
-			}
+		if old != nil && old.pending && s.pending[old.d.Seq] == old.id {
+			delete(s.pending, old.d.Seq)
 		}
 	}
 	s.ring[(s.start+s.n)%s.keep] = r
 	s.n++
-	if r.kind == kindDelivery {
-		s.bySeq[seqKey{r.file, r.seq}] = r.id
-		if r.pending {
-			s.pending[r.seq] = r.id
-		}
+	if r.kind == kindDelivery && r.pending {
+		s.pending[r.d.Seq] = r.id
 	}
 	return r
 }
@@ -159,11 +144,18 @@ func (s *Store) get(id int64) (*record, bool) {
 	return s.ring[i], true
 }
 
-// idOfSeq is the id of the delivery (file, seq), 0 when it is not kept.
+// idOfSeq is the id of the latest delivery (file, seq), 0 when it is not kept. It
+// looks from the newest back: duplicates are usually recent, and a detail view is
+// rare enough not to keep an index on the receiver's path.
 func (s *Store) idOfSeq(file string, seq int64) int64 {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.bySeq[seqKey{file, seq}]
+	for i := s.n - 1; i >= 0; i-- {
+		if r := s.ring[(s.start+i)%s.keep]; r.kind == kindDelivery && r.d.Seq == seq && r.file == file {
+			return r.id
+		}
+	}
+	return 0
 }
 
 // snapshot returns the records kept, oldest first, and how many were dropped.
