@@ -23,9 +23,9 @@ type record struct {
 	kind        string
 	// file is the save file an inspected delivery came from, "" for listen.
 	file string
-	// d is a copy of the delivery's exported fields as the engine handed it over:
-	// neither it nor what it points to changes afterwards (a forward answer comes as
-	// a new record). It holds no parsed payload: encoding parses a copy of it.
+	// d is the delivery as the engine handed it over (receiver.KeepCopy): neither it
+	// nor what it points to changes afterwards (a forward answer comes as a new
+	// record), so readers share it without a lock. Its payload has no members.
 	d receiver.Delivery
 	// checked says the checks failed (duplicates aside); duplicate that it is one.
 	checked, duplicate bool
@@ -38,28 +38,28 @@ type record struct {
 	// replayOf is the id of the entry a replay resent; replayTo its target.
 	replayOf int64
 	replayTo string
+	// who and what the delivery is about (summary).
+	who, what string
 }
 
 // newRecord keeps a copy of d. It runs on the receiver's processing goroutine, so it
-// does no more than copy: encoding is left to the readers. The parsed payload is not
-// kept (it would double the memory of an entry); readers parse the body again.
+// does no more than copy: encoding is left to the readers.
 func newRecord(d *receiver.Delivery, kind, file string) *record {
 	r := &record{
-		kind: kind,
-		file: file,
-		d: receiver.Delivery{
-			Seq: d.Seq, ReceivedAt: d.ReceivedAt, Method: d.Method, Path: d.Path, Header: d.Header, Body: d.Body,
-			Size: d.Size, Status: d.Status, ForwardTo: d.ForwardTo, Rejected: d.Rejected, Event: d.Event,
-			Candidates: d.Candidates, ByPath: d.ByPath, IsJSON: d.IsJSON, Warnings: d.Warnings,
-			DuplicateOf: d.DuplicateOf, RepeatOf: d.RepeatOf, Notes: d.Notes,
-		},
+		kind:      kind,
+		file:      file,
+		d:         *d.KeepCopy(),
 		duplicate: d.DuplicateOf != 0,
 		pending:   d.ForwardTo != "" && d.Forward == nil,
 	}
 	r.checked = len(d.Warnings) > 1 || (len(d.Warnings) == 1 && !r.duplicate)
+	if d.IsJSON {
+		// From the engine's parse: the copy does not keep the members.
+		r.who, r.what = summary(d.Payload())
+	}
 	if f := d.Forward; f != nil {
 		r.forwarded, r.failed, r.latency = true, f.Failed(), f.Latency
-		// Without its link back to the engine's delivery, which holds the payload.
+		// Without its link back to the engine's delivery.
 		fc := receiver.ForwardResult{Seq: f.Seq, URL: f.URL, Status: f.Status, Answered: f.Answered, Latency: f.Latency,
 			Header: f.Header, Body: f.Body, BodySize: f.BodySize, Message: f.Message, Err: f.Err}
 		r.d.Forward = &fc
@@ -67,34 +67,18 @@ func newRecord(d *receiver.Delivery, kind, file string) *record {
 	return r
 }
 
-// parsed is a copy of the delivery with its payload parsed, for one reader: the
-// record itself is never written to.
-func (r *record) parsed() *receiver.Delivery {
-	d := r.d
-	d.Payload()
-	return &d
-}
-
 // names is who and what the delivery is about.
-func (r *record) names(d *receiver.Delivery) (who, what string) {
-	if !r.d.IsJSON {
-		return "", ""
-	}
-	if d == nil {
-		d = r.parsed()
-	}
-	return summary(d.Payload())
-}
+func (r *record) names() (who, what string) { return r.who, r.what }
 
 // saveLine appends the --save line of the record, newline included.
-func (r *record) saveLine(b []byte) []byte { return receiver.AppendSaveLine(b, r.parsed()) }
+func (r *record) saveLine(b []byte) []byte { return receiver.AppendSaveLine(b, &r.d) }
 
 // appendEntry writes the entry of r as the API shows it: the `listen --json` line
 // with the inspector's members first — id, kind, size, who, what, replayOf,
 // replayTo, file — and, with raw, the body's exact bytes as the --save line has them.
 func (r *record) appendEntry(b []byte, raw bool) []byte {
-	d := r.parsed()
-	who, what := r.names(d)
+	d := &r.d
+	who, what := r.names()
 	b = append(b, `{"id":`...)
 	b = strconv.AppendInt(b, r.id, 10)
 	b = append(b, `,"kind":"`...)
@@ -198,7 +182,7 @@ func (r *record) matches(f *filter) bool {
 		}
 	}
 	if f.q != "" && !containsFold(r.d.Body, f.q) {
-		if who, _ := r.names(nil); !strings.Contains(strings.ToLower(who), f.q) {
+		if who, _ := r.names(); !strings.Contains(strings.ToLower(who), f.q) {
 			return false
 		}
 	}

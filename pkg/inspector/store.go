@@ -176,10 +176,12 @@ func (s *Store) snapshotVersion() ([]*record, int64, int64) {
 	return out, s.dropped, s.version
 }
 
-// since returns the records changed after version v, in the order of their
-// changes, and the latest version. A reader more than keep changes behind gets
-// every record kept that changed since.
-func (s *Store) since(v int64) ([]*record, int64) {
+// since returns up to limit records changed after version v, in the order of
+// their changes, and the version to ask from next (the latest when nothing is left).
+// A reader asks in small pieces, so that one that writes slowly holds no more than a
+// piece of records that the store has let go. A reader more than keep changes
+// behind gets the records kept that changed since.
+func (s *Store) since(v int64, limit int) ([]*record, int64) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if v >= s.version {
@@ -193,6 +195,10 @@ func (s *Store) since(v int64) ([]*record, int64) {
 			}
 		}
 		slices.SortFunc(out, func(a, b *record) int { return cmp.Compare(a.version, b.version) })
+		if len(out) > limit {
+			out = out[:limit:limit]
+			return out, out[limit-1].version
+		}
 		return out, s.version
 	}
 	for ver := v + 1; ver <= s.version; ver++ {
@@ -200,6 +206,9 @@ func (s *Store) since(v int64) ([]*record, int64) {
 		// A record replaced since is sent at its later version.
 		if ok && s.ring[i].version == ver {
 			out = append(out, s.ring[i])
+			if len(out) == limit {
+				return out, ver
+			}
 		}
 	}
 	return out, s.version

@@ -39,7 +39,7 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request) {
 	store := s.opts.Store
 	changed := store.wait()
 	if last < 0 {
-		_, last = store.since(1 << 62)
+		_, last = store.since(1<<62, 0)
 	}
 	h := w.Header()
 	h.Set("Content-Type", "text/event-stream")
@@ -61,23 +61,26 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request) {
 	defer tick.Stop()
 	var buf []byte
 	for {
-		recs, version := store.since(last)
-		for len(recs) > 0 {
-			n := min(len(recs), streamBatch)
-			buf = buf[:0]
-			for _, rec := range recs[:n] {
-				buf = append(buf, "id: "...)
-				buf = strconv.AppendInt(buf, rec.version, 10)
-				buf = append(buf, "\nevent: entry\ndata: "...)
-				buf = rec.appendEntry(buf, false)
-				buf = append(buf, "\n\n"...)
+		for {
+			recs, next := store.since(last, streamBatch)
+			if len(recs) > 0 {
+				buf = buf[:0]
+				for _, rec := range recs {
+					buf = append(buf, "id: "...)
+					buf = strconv.AppendInt(buf, rec.version, 10)
+					buf = append(buf, "\nevent: entry\ndata: "...)
+					buf = rec.appendEntry(buf, false)
+					buf = append(buf, "\n\n"...)
+				}
+				if !write(buf) {
+					return
+				}
 			}
-			if !write(buf) {
-				return
+			last = next
+			if len(recs) < streamBatch {
+				break
 			}
-			recs = recs[n:]
 		}
-		last = version
 		if cap(buf) > 1<<20 {
 			buf = nil
 		}
