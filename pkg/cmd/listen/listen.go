@@ -131,6 +131,11 @@ be written, deliveries are answered 503 and listen exits 1.
 (502 when nothing answers, 504 after --forward-timeout). --forward-to EVENT=URL routes
 one event or family (webinar.*) to its own URL; a plain URL is the default route.
 
+--ui serves the inspector, a local web page of the deliveries (list, filters, schema
+check table, replay, edit & replay, curl, compare, burst chart) and its JSON API, on its
+own loopback port (--ui-port, default 4243; never the receiver's); it keeps the latest
+--ui-keep deliveries and never slows the receiver. See docs/inspector.md.
+
 --register subscribes PUBLIC_URL/<event> for each --event for as long as listen runs
 (marked temporary), and deletes them when it ends, however it ends; temporary
 subscriptions left by a listen that was killed are deleted when the next one starts.
@@ -152,6 +157,9 @@ clean-up.`,
   # Relay to your handler while watching; route one family elsewhere
   $ tagmango-hooks listen --forward-to http://localhost:3000/hooks/tagmango \
       --forward-to 'webinar.*=http://localhost:3000/hooks/webinars'
+
+  # Browse, check, compare and replay them in a local page (http://127.0.0.1:4243/)
+  $ tagmango-hooks listen --ui --open
 
   # In CI: wait for 3 course events, at most 2 minutes, keep them for replay
   $ tagmango-hooks listen --port 0 --json --events course.completed.* --count 3 --timeout 2m --save deliveries.jsonl`,
