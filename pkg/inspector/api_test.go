@@ -612,3 +612,32 @@ func TestStalledStreamCostsTheReceiverNothing(t *testing.T) {
 		t.Errorf("kept %d, want %d", s.store.Len(), n)
 	}
 }
+
+// TestLoadPutsForwardedLinesBackInOrder: listen saves a forwarded delivery when its
+// answer came; inspect lists them by seq.
+func TestLoadPutsForwardedLinesBackInOrder(t *testing.T) {
+	var saved bytes.Buffer
+	for _, seq := range []int{2, 1, 3, 5, 4} {
+		fmt.Fprintf(&saved, `{"seq":%d,"raw":"{\"n\":%d}"}`+"\n", seq, seq)
+	}
+	store := inspector.NewStore(0)
+	if _, err := inspector.Load(context.Background(), store, events.NewMatcher(testCatalog(t)), "f", &saved, func(s string) { t.Error(s) }); err != nil {
+		t.Fatal(err)
+	}
+	srv, _ := inspector.New(inspector.Options{Store: store, Catalog: testCatalog(t), Matcher: events.NewMatcher(testCatalog(t)), Token: "t"})
+	req := httptest.NewRequest("GET", "/api/deliveries", nil)
+	req.Header.Set(inspector.TokenHeader, "t")
+	w := httptest.NewRecorder()
+	srv.Handler().ServeHTTP(w, req)
+	var got listAnswer
+	if err := json.Unmarshal(w.Body.Bytes(), &got); err != nil {
+		t.Fatal(err)
+	}
+	var seqs []int
+	for _, e := range got.Deliveries {
+		seqs = append(seqs, int(e["seq"].(float64)))
+	}
+	if !slices.Equal(seqs, []int{1, 2, 3, 4, 5}) {
+		t.Errorf("seqs %v", seqs)
+	}
+}

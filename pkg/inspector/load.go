@@ -2,12 +2,14 @@ package inspector
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"math"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/events"
@@ -21,11 +23,24 @@ type LoadResult struct {
 	Loaded, Skipped int
 }
 
-// Load adds the deliveries of a `listen --save` file to the store, as saved. A line
-// that is not a saved delivery is reported to warn with its number and skipped.
-// Lines saved by an older listen, without the detection, are detected afresh.
+// reorderWindow is how far out of order Load puts lines back in order: listen saves
+// a forwarded delivery once its answer came, so lines follow the answers, not the
+// arrivals, by about as many deliveries as were forwarded at once.
+const reorderWindow = 4096
+
+// Load adds the deliveries of a `listen --save` file to the store, in the order of
+// their seq (within reorderWindow lines). A line that is not a saved delivery is
+// reported to warn with its number and skipped. Lines saved by an older listen,
+// without the detection, are detected afresh.
 func Load(ctx context.Context, store *Store, m *events.Matcher, name string, r io.Reader, warn func(string)) (LoadResult, error) {
 	var res LoadResult
+	var window []*record // sorted by seq
+	flush := func(keep int) {
+		for len(window) > keep {
+			store.add(window[0])
+			window = window[1:]
+		}
+	}
 	sc := savefile.NewScanner(r, savefile.MaxLineBytes)
 	for {
 		line, lineNo, problem, err := sc.Next(ctx)
@@ -47,9 +62,13 @@ func Load(ctx context.Context, store *Store, m *events.Matcher, name string, r i
 			res.Skipped++
 			continue
 		}
-		store.add(newRecord(savedDelivery(l, m), kindDelivery, name))
+		rec := newRecord(savedDelivery(l, m), kindDelivery, name)
+		i, _ := slices.BinarySearchFunc(window, rec.d.Seq, func(r *record, seq int64) int { return cmp.Compare(r.d.Seq, seq+1) })
+		window = slices.Insert(window, i, rec)
+		flush(reorderWindow)
 		res.Loaded++
 	}
+	flush(0)
 	store.notify()
 	return res, nil
 }

@@ -198,7 +198,13 @@
   function renderList(force) {
     const n = state.shown.length;
     spacer.style.height = n * ROW + "px";
-    $("empty").hidden = state.order.length > 0;
+    const empty = $("empty");
+    empty.hidden = n > 0;
+    if (n === 0) {
+      empty.textContent = state.order.length > 0
+        ? "No delivery of the " + state.order.length + " kept matches these filters."
+        : "Waiting for deliveries… send one with: tagmango-hooks trigger course.completed.50 --to " + (state.info.receiver || "RECEIVER");
+    }
     const top = viewport.scrollTop;
     if (!force && top === lastTop && !state.dirty) return;
     lastTop = top;
@@ -787,15 +793,17 @@
     const t0 = secs[0].t,
       t1 = secs[secs.length - 1].t;
     const span = Math.max(1, t1 - t0 + 1);
+    // At least 20 seconds across, so that a one-second burst is a bar, not the chart.
+    const slots = Math.max(20, span);
     const maxN = Math.max(...secs.map((s) => s.n));
     const maxL = Math.max(0, ...secs.map((s) => s.p99));
-    const left = 34,
+    const left = 48,
       right = maxL > 0 ? 40 : 8,
       top = 6,
       bottom = 16;
     const pw = W - left - right,
       ph = H - top - bottom;
-    const bw = Math.max(1, pw / span);
+    const bw = Math.max(1, pw / slots);
     ctx.font = "10px system-ui, sans-serif";
     ctx.fillStyle = cssVar("--muted");
     ctx.fillText(String(maxN) + "/s", 2, top + 8);
@@ -831,8 +839,11 @@
       d1 = new Date(t1 * 1000);
     ctx.fillStyle = cssVar("--muted");
     ctx.fillText(clock(d0.toISOString()).slice(0, 8), left, H - 3);
-    const endLabel = clock(d1.toISOString()).slice(0, 8);
-    ctx.fillText(endLabel, W - right - ctx.measureText(endLabel).width, H - 3);
+    if (t1 > t0) {
+      const endLabel = clock(d1.toISOString()).slice(0, 8);
+      const x = Math.min(W - right, left + span * bw) - ctx.measureText(endLabel).width;
+      ctx.fillText(endLabel, Math.max(x, left + 60), H - 3);
+    }
     const l = stats.latency;
     const events = Object.entries(stats.byEvent).sort((a, b) => b[1] - a[1]).slice(0, 4).map(([k, v]) => k + " " + v);
     let text = stats.deliveries + " deliveries over " + span + " s · peak " + maxN + "/s";
