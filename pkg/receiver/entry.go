@@ -160,3 +160,16 @@ func (*Ready) isEntry()         {}
 func (*Delivery) isEntry()      {}
 func (*ForwardResult) isEntry() {}
 func (*Notice) isEntry()        {}
+
+// KeepCopy returns a copy of d for a renderer that keeps deliveries (the inspector).
+// Its payload keeps only what AppendJSONLine and AppendSaveLine read — whether the
+// body is JSON, terminal-safe, how deep it nests — not the parsed members, so that
+// thousands of kept deliveries cost their bodies and little more; its Payload has no
+// Members. Call it from Render: the copy is then never written to, and readers on
+// other goroutines may share it.
+func (d *Delivery) KeepCopy() *Delivery {
+	c := *d
+	p := d.Payload()
+	c.payload = &jsonscan.Result{JSON: p.JSON, Safe: p.Safe, Kind: p.Kind, Depth: p.Depth}
+	return &c
+}

@@ -38,9 +38,9 @@ func newForwardClient(rt http.RoundTripper) *http.Client {
 	}
 }
 
-// withoutHopHeaders copies h without hop-by-hop headers, including those named by
-// Connection.
-func withoutHopHeaders(h http.Header) http.Header {
+// WithoutHopHeaders copies h without hop-by-hop headers, including those named by
+// Connection: what a relay passes on.
+func WithoutHopHeaders(h http.Header) http.Header {
 	out := h.Clone()
 	if out == nil {
 		out = http.Header{}
@@ -82,7 +82,7 @@ func (e *Engine) exchange(w http.ResponseWriter, r *http.Request, d *Delivery, r
 	if err != nil {
 		return e.forwardFailed(w, res, err, http.StatusBadGateway, "invalid forward URL: "+err.Error())
 	}
-	req.Header = withoutHopHeaders(r.Header)
+	req.Header = WithoutHopHeaders(r.Header)
 	// Ours after any other listen's (a chain), so that a loop is seen (looped).
 	req.Header[HopHeader] = append(req.Header[HopHeader], e.hopID)
 	if _, ok := req.Header["User-Agent"]; !ok {
@@ -102,7 +102,7 @@ func (e *Engine) exchange(w http.ResponseWriter, r *http.Request, d *Delivery, r
 		return nil
 	}
 	h := w.Header()
-	for k, v := range withoutHopHeaders(resp.Header) {
+	for k, v := range WithoutHopHeaders(resp.Header) {
 		h[k] = v
 	}
 	w.WriteHeader(resp.StatusCode)
@@ -156,7 +156,7 @@ func (e *Engine) relayAfterSave(w http.ResponseWriter, r *http.Request, res *For
 		return
 	}
 	h := w.Header()
-	for k, v := range withoutHopHeaders(resp.Header) {
+	for k, v := range WithoutHopHeaders(resp.Header) {
 		h[k] = v
 	}
 	w.WriteHeader(resp.StatusCode)

@@ -223,7 +223,7 @@ func TestWithoutHopHeaders(t *testing.T) {
 		"Trailer":           {"X-T"},
 		"X-Kept":            {"3"},
 	}
-	got := withoutHopHeaders(h)
+	got := WithoutHopHeaders(h)
 	if len(got) != 1 || got.Get("X-Kept") != "3" {
 		t.Errorf("got %v", got)
 	}

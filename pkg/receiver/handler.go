@@ -332,11 +332,15 @@ func (e *Engine) selected(d *Delivery) bool {
 }
 
 // route picks the most specific route matching the candidates.
-func (e *Engine) route(candidates []string) *Route {
+func (e *Engine) route(candidates []string) *Route { return RouteFor(e.cfg.Routes, candidates) }
+
+// RouteFor picks the most specific of routes matching the candidates: an event name,
+// then the longest family, then the default route; nil when none matches.
+func RouteFor(routes []Route, candidates []string) *Route {
 	var best *Route
 	bestRank := -1
-	for i := range e.cfg.Routes {
-		rt := &e.cfg.Routes[i]
+	for i := range routes {
+		rt := &routes[i]
 		rank := -1
 		switch {
 		case rt.Event == "":

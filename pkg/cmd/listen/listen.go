@@ -24,6 +24,7 @@ import (
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/config"
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/events"
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/hookurl"
+	"github.com/tagmango-hooks/tagmango-hooks/pkg/inspector"
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/iostreams"
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/output"
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/receiver"
@@ -46,6 +47,10 @@ type ListenOptions struct {
 	// Signals delivers SIGINT and SIGTERM while listen runs (the first starts the
 	// end, a second ends it without waiting for the display); stop unregisters.
 	Signals func() (sigs <-chan os.Signal, stop func())
+	// AppVersion names the inspector's replays (user-agent).
+	AppVersion string
+	// OpenBrowser opens the inspector's page (--open).
+	OpenBrowser func(ctx context.Context, url string) error
 
 	Host           string
 	Port           int
@@ -79,6 +84,13 @@ type ListenOptions struct {
 	TunnelCheck time.Duration
 	NoProbe     bool
 
+	// The inspector (--ui).
+	UI     bool
+	UIHost string
+	UIPort int
+	UIKeep int
+	Open   bool
+
 	// Parsed from the flags by the command.
 
 	// MaxBodyBytes is --max-body in bytes.
@@ -99,6 +111,9 @@ func NewCmdListen(f *cmdutil.Factory, runF func(*ListenOptions) error) *cobra.Co
 		Store:     f.Store,
 		Now:       f.Now,
 		Signals:   notifySignals,
+
+		AppVersion:  f.AppVersion,
+		OpenBrowser: inspector.OpenBrowser,
 	}
 	var eventFlag *cmdutil.EventFlag
 	cmd := &cobra.Command{
@@ -135,6 +150,11 @@ one event or family (webinar.*) to its own URL; a plain URL is the default route
 are shown and counted (a family such as 'course.completed.*' takes all of its events);
 the others are still answered. The deprecated --events is the same flag.
 
+--ui serves the inspector, a local web page of the deliveries (list, filters, schema
+check table, replay, edit & replay, curl, compare, burst chart) and its JSON API, on its
+own loopback port (--ui-port, default 4243; never the receiver's); it keeps the latest
+--ui-keep deliveries and never slows the receiver. See docs/inspector.md.
+
 --register subscribes PUBLIC_URL/<event> for each --event for as long as listen runs
 (marked temporary), and deletes them when it ends, however it ends; temporary
 subscriptions left by a listen that was killed are deleted when the next one starts.
@@ -163,6 +183,9 @@ clean-up.`,
   # Relay to your handler while watching; route one family elsewhere
   $ tagmango-hooks listen --forward-to http://localhost:3000/hooks/tagmango \
       --forward-to 'webinar.*=http://localhost:3000/hooks/webinars'
+
+  # Browse, check, compare and replay them in a local page (http://127.0.0.1:4243/)
+  $ tagmango-hooks listen --ui --open
 
   # In CI: wait for 3 course events, at most 2 minutes, keep them for replay
   $ tagmango-hooks listen --port 0 --json --event 'course.completed.*' -n 3 --timeout 2m --save deliveries.jsonl`,
@@ -213,6 +236,11 @@ clean-up.`,
 	fl.DurationVar(&opts.TunnelCheck, "tunnel-check", 30*time.Second, "with --tunnel: how often to prove it still reaches listen (0: never); two failed probes end listen")
 	fl.BoolVar(&opts.NoProbe, "no-probe", false, "with --register: subscribe without first proving that the public URL reaches listen")
 	_ = cmd.RegisterFlagCompletionFunc("tunnel", cobra.FixedCompletions(tunnel.Kinds, cobra.ShellCompDirectiveNoFileComp))
+	fl.BoolVar(&opts.UI, "ui", false, "serve the inspector, a local web page of the deliveries, on its own port")
+	fl.StringVar(&opts.UIHost, "ui-host", inspector.DefaultHost, "with --ui: address of the inspector (beyond loopback it needs the printed token)")
+	fl.IntVar(&opts.UIPort, "ui-port", inspector.DefaultPort, "with --ui: port of the inspector (0 picks a free port)")
+	fl.IntVar(&opts.UIKeep, "ui-keep", inspector.DefaultKeep, "with --ui: deliveries the inspector keeps (the oldest go first; --save keeps all)")
+	fl.BoolVar(&opts.Open, "open", false, "with --ui: open the inspector in the browser")
 	return cmd
 }
 
@@ -279,6 +307,9 @@ func validateFlags(c *cobra.Command, opts *ListenOptions) error {
 	opts.RegisterEvents = nil
 	if opts.Register {
 		opts.RegisterEvents = opts.Events
+	}
+	if err := validateUIFlags(c, opts); err != nil {
+		return err
 	}
 
 	registerOnly := opts.PublicURL != "" || !opts.Filters.IsZero()
@@ -468,6 +499,15 @@ func listenRun(ctx context.Context, opts *ListenOptions) error {
 	if opts.Verbose {
 		forwardBody = 64 << 10
 	}
+	matcher := events.NewMatcher(catalog)
+	var ui *uiSession
+	if opts.UI {
+		if ui, err = startUI(ctx, opts, catalog, matcher); err != nil {
+			return err
+		}
+		defer ui.closeUnserved()
+		renderer = receiver.Tee(renderer, ui.renderer)
+	}
 	eng, err := receiver.New(receiver.Config{
 		Host:             opts.Host,
 		Port:             opts.Port,
@@ -481,7 +521,7 @@ func listenRun(ctx context.Context, opts *ListenOptions) error {
 		ForwardBodyLimit: forwardBody,
 		Events:           opts.Events,
 		Count:            opts.Count,
-		Matcher:          events.NewMatcher(catalog),
+		Matcher:          matcher,
 		Now:              opts.Now,
 		Save:             saver,
 		SeqBase:          seqBase,
@@ -512,6 +552,12 @@ func listenRun(ctx context.Context, opts *ListenOptions) error {
 	}
 
 	runCtx, cancel := context.WithCancelCause(ctx)
+	if ui != nil {
+		uiCtx, stopUI := context.WithCancel(context.WithoutCancel(ctx))
+		ui.serve(uiCtx, eng.URL(), errOut)
+		defer ui.stop()
+		defer stopUI()
+	}
 	watched := make(chan struct{})
 	watcherDone := watchStop(ctx, opts.Signals, func() { cancel(nil) }, eng.Abandon, watched)
 	tunnelWatch := sess.watchTunnel(cancel, watched)

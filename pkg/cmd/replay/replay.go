@@ -4,8 +4,6 @@ package replay
 import (
 	"bytes"
 	"context"
-	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -29,6 +27,7 @@ import (
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/hookurl"
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/iostreams"
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/output"
+	"github.com/tagmango-hooks/tagmango-hooks/pkg/savefile"
 )
 
 // ReplayOptions are the inputs of `replay`.
@@ -120,19 +119,6 @@ and "skippedLines"; failures are identified by their seq.`,
 	return cmd
 }
 
-// Saved is one line of a `listen --save` file, as far as replay reads it.
-type Saved struct {
-	Seq        *int            `json:"seq"`
-	Event      string          `json:"event"`
-	Candidates []string        `json:"candidates"`
-	Headers    json.RawMessage `json:"headers"`
-	Body       json.RawMessage `json:"body"`
-	// Raw is the body's exact bytes when they are valid UTF-8, RawBase64 (standard
-	// base64) when they are not; lines saved before listen wrote them have neither.
-	Raw       *string `json:"raw"`
-	RawBase64 *string `json:"rawBase64"`
-}
-
 func replayRun(ctx context.Context, opts *ReplayOptions) error {
 	format, err := opts.Format()
 	if err != nil {
@@ -170,12 +156,12 @@ func replayRun(ctx context.Context, opts *ReplayOptions) error {
 	src := &savedSource{
 		ctx:   ctx,
 		name:  opts.File,
-		lines: newLineScanner(f, maxLineBytes),
+		lines: savefile.NewScanner(f, savefile.MaxLineBytes),
 		notes: notes,
 		warn:  opts.IO.WarningLine,
 		seqs:  seqs,
 		found: map[int]bool{},
-		keep: func(s *Saved) bool {
+		keep: func(s *savefile.Line) bool {
 			if len(seqs) > 0 && !seqs[*s.Seq] {
 				return false
 			}
@@ -284,10 +270,10 @@ func parseSeqs(vals []string) (map[int]bool, error) {
 
 // eventSelectors checks --event against the catalog and returns the selection.
 // "unknown" is taken too: it is what listen saves for a body no event matched.
-func eventSelectors(opts *ReplayOptions) (func(*Saved) bool, error) {
+func eventSelectors(opts *ReplayOptions) (func(*savefile.Line) bool, error) {
 	want := cmdutil.SplitEvents(opts.Events)
 	if len(want) == 0 {
-		return func(*Saved) bool { return true }, nil
+		return func(*savefile.Line) bool { return true }, nil
 	}
 	catalog, err := opts.Catalog()
 	if err != nil {
@@ -297,7 +283,7 @@ func eventSelectors(opts *ReplayOptions) (func(*Saved) bool, error) {
 	if err := cmdutil.CheckEvents(catalog, "--event", cmdutil.Select, check); err != nil {
 		return nil, err
 	}
-	return func(s *Saved) bool {
+	return func(s *savefile.Line) bool {
 		for _, w := range want {
 			if s.Event == w || slices.ContainsFunc(s.Candidates, func(c string) bool { return events.MatchPattern(w, c) }) {
 				return true
@@ -313,10 +299,10 @@ func eventSelectors(opts *ReplayOptions) (func(*Saved) bool, error) {
 type savedSource struct {
 	ctx   context.Context
 	name  string
-	lines *lineScanner
+	lines *savefile.Scanner
 	notes *report.Notes
 	warn  func(string) string // formats a warning line, written through notes
-	keep  func(*Saved) bool
+	keep  func(*savefile.Line) bool
 	seqs  map[int]bool // the --seq values
 	found map[int]bool // the --seq values seen so far
 	// skipped is read by the report once the run is over, possibly while a source
@@ -329,7 +315,7 @@ type savedSource struct {
 // naming the --seq values it did not hold). An interruption is the end, silently.
 func (s *savedSource) next() (deliver.Delivery, bool, error) {
 	for !s.done {
-		line, lineNo, problem, err := s.lines.next(s.ctx)
+		line, lineNo, problem, err := s.lines.Next(s.ctx)
 		if s.ctx.Err() != nil {
 			return deliver.Delivery{}, false, nil
 		}
@@ -344,7 +330,7 @@ func (s *savedSource) next() (deliver.Delivery, bool, error) {
 			continue
 		}
 		var d deliver.Delivery
-		var saved *Saved
+		var saved *savefile.Line
 		if problem == nil {
 			d, saved, problem = parseLine(line)
 		}
@@ -375,85 +361,12 @@ func (s *savedSource) next() (deliver.Delivery, bool, error) {
 }
 
 // parseLine reads one saved delivery.
-func parseLine(line []byte) (deliver.Delivery, *Saved, error) {
-	var s Saved
-	if err := json.Unmarshal(line, &s); err != nil {
-		var syn *json.SyntaxError
-		var typ *json.UnmarshalTypeError
-		switch {
-		case errors.As(err, &syn):
-			return deliver.Delivery{}, nil, fmt.Errorf("not JSON (%w)", syn)
-		case errors.As(err, &typ):
-			if typ.Field == "" {
-				return deliver.Delivery{}, nil, errors.New("not a JSON object")
-			}
-			return deliver.Delivery{}, nil, fmt.Errorf("%q is %s, not what listen --save writes", typ.Field, typ.Value)
-		}
-		return deliver.Delivery{}, nil, err
-	}
-	if s.Seq == nil {
-		return deliver.Delivery{}, nil, errors.New(`no "seq": not a line of listen --save`)
-	}
-	body, err := savedBody(&s)
+func parseLine(line []byte) (deliver.Delivery, *savefile.Line, error) {
+	s, err := savefile.Parse(line)
 	if err != nil {
 		return deliver.Delivery{}, nil, err
 	}
-	ct, err := contentType(s.Headers)
-	if err != nil {
-		return deliver.Delivery{}, nil, err
-	}
-	return deliver.Delivery{ID: *s.Seq, Body: body, ContentType: ct}, &s, nil
-}
-
-// savedBody is the body to send: the exact bytes listen received ("raw" or
-// "rawBase64"); for a line saved before listen kept them, the "body" field: a JSON
-// value as its text in the line, a string (a body that was not JSON) as its content.
-func savedBody(s *Saved) ([]byte, error) {
-	switch {
-	case s.Raw != nil && s.RawBase64 != nil:
-		return nil, errors.New(`both "raw" and "rawBase64": not what listen --save writes`)
-	case s.Raw != nil:
-		return []byte(*s.Raw), nil
-	case s.RawBase64 != nil:
-		b, err := base64.StdEncoding.DecodeString(*s.RawBase64)
-		if err != nil {
-			return nil, fmt.Errorf(`"rawBase64" is not standard base64 (%w)`, err)
-		}
-		return b, nil
-	case len(s.Body) == 0:
-		return nil, errors.New(`no "body": not a line of listen --save`)
-	case s.Body[0] == '"':
-		var text string
-		if err := json.Unmarshal(s.Body, &text); err != nil {
-			return nil, fmt.Errorf("body: %w", err)
-		}
-		return []byte(text), nil
-	}
-	return []byte(s.Body), nil
-}
-
-// contentType finds the saved content-type: headers may map names to a string or to a
-// list of strings, in any case.
-func contentType(raw json.RawMessage) (string, error) {
-	if len(raw) == 0 || string(raw) == "null" {
-		return "application/json", nil
-	}
-	var h map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &h); err != nil {
-		return "", errors.New(`"headers" is not an object`)
-	}
-	for k, v := range h {
-		if !strings.EqualFold(k, "content-type") {
-			continue
-		}
-		var s string
-		if json.Unmarshal(v, &s) == nil && s != "" {
-			return s, nil
-		}
-		var list []string
-		if json.Unmarshal(v, &list) == nil && len(list) > 0 && list[0] != "" {
-			return list[0], nil
-		}
-	}
-	return "application/json", nil
+	body, _ := s.Bytes()     // checked by Parse
+	ct, _ := s.ContentType() // checked by Parse
+	return deliver.Delivery{ID: *s.Seq, Body: body, ContentType: ct}, s, nil
 }

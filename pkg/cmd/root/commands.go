@@ -6,6 +6,7 @@ import (
 	deleteCmd "github.com/tagmango-hooks/tagmango-hooks/pkg/cmd/delete"
 	emulatorCmd "github.com/tagmango-hooks/tagmango-hooks/pkg/cmd/emulator"
 	eventsCmd "github.com/tagmango-hooks/tagmango-hooks/pkg/cmd/events"
+	inspectCmd "github.com/tagmango-hooks/tagmango-hooks/pkg/cmd/inspect"
 	listCmd "github.com/tagmango-hooks/tagmango-hooks/pkg/cmd/list"
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/cmd/listen"
 	profileCmd "github.com/tagmango-hooks/tagmango-hooks/pkg/cmd/profile"
@@ -27,6 +28,7 @@ func addCommands(root *cobra.Command, f *cmdutil.Factory) {
 	root.AddCommand(replayCmd.NewCmdReplay(f, nil))
 	root.AddCommand(emulatorCmd.NewCmdEmulator(f))
 	root.AddCommand(listen.NewCmdListen(f, nil))
+	root.AddCommand(inspectCmd.NewCmdInspect(f, nil))
 	root.AddCommand(versionCmd.NewCmdVersion(f, nil))
 	addHelpTopics(root)
 }

@@ -63,7 +63,7 @@ XDG_CONFIG_HOME, XDG_STATE_HOME
 4    authentication: no API key for a command that calls the API ('listen
      --register' too), or TagMango rejected it (401/403)
 130  interrupted (Ctrl-C), at a prompt too (nothing is changed); except for
-     'listen' and 'emulator serve', where Ctrl-C is the normal end (0)
+     'listen', 'inspect' and 'emulator serve', where Ctrl-C is the normal end (0)
 `,
 	},
 }

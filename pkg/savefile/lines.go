@@ -1,4 +1,7 @@
-package replay
+// Package savefile reads the files `listen --save` writes: one JSON object per line,
+// read line by line with bounded memory (Scanner), each parsed as a saved delivery
+// (Parse). replay sends them; inspect shows them.
+package savefile
 
 import (
 	"bufio"
@@ -14,14 +17,14 @@ const (
 	// maxSavedBody is the largest body listen --save can save: its --max-body is
 	// capped at 64 MiB.
 	maxSavedBody = 64 << 20
-	// maxLineBytes is the longest line listen --save can write. The body is in it
+	// MaxLineBytes is the longest line listen --save can write. The body is in it
 	// twice: as "body" (its JSON value, or a JSON string when it is not JSON) and as
 	// "raw" (a JSON string) or "rawBase64" (4/3 of the body). A JSON string may write
 	// each byte as a six-byte \u00XX escape, so each copy takes at most six times the
 	// body. The other fields — headers (net/http reads at most 1 MiB of them, escaped
 	// up to six times), path, event, warnings — fit in the 16 MiB added. A longer line
 	// was not written by listen: it is skipped, read but not kept.
-	maxLineBytes = 2*6*maxSavedBody + 16<<20
+	MaxLineBytes = 2*6*maxSavedBody + 16<<20
 	// maxNonObject is how much of a line that does not start with "{" is kept, to
 	// say what it is: every saved delivery is a JSON object, and /dev/zero is not.
 	maxNonObject = 64 << 10
@@ -31,24 +34,26 @@ const (
 // that is skipped costs no more memory than this.
 const readChunk = 64 << 10
 
-// lineScanner reads lines of at most limit bytes. A longer line — or a line that is
+// Scanner reads lines of at most limit bytes. A longer line — or a line that is
 // not a JSON object, beyond maxNonObject — is read to its end but not kept, and
 // reported as a problem with its number.
-type lineScanner struct {
+type Scanner struct {
 	br     *bufio.Reader
 	limit  int
 	lineNo int
 }
 
-func newLineScanner(r io.Reader, limit int) *lineScanner {
-	return &lineScanner{br: bufio.NewReaderSize(r, readChunk), limit: limit}
+// NewScanner reads r in lines of at most limit bytes (MaxLineBytes for any file
+// listen wrote).
+func NewScanner(r io.Reader, limit int) *Scanner {
+	return &Scanner{br: bufio.NewReaderSize(r, readChunk), limit: limit}
 }
 
-// next returns the next line without its newline and the line's number; problem
+// Next returns the next line without its newline and the line's number; problem
 // says why a line was skipped (line is then nil); err is io.EOF at the end, or why
 // reading failed. ctx is checked between pieces: a line without end (/dev/zero) is
 // read until the interruption.
-func (s *lineScanner) next(ctx context.Context) (line []byte, lineNo int, problem, err error) {
+func (s *Scanner) Next(ctx context.Context) (line []byte, lineNo int, problem, err error) {
 	s.lineNo++
 	var (
 		buf     []byte

@@ -1,4 +1,4 @@
-package replay
+package savefile
 
 import (
 	"context"
@@ -11,7 +11,7 @@ import (
 
 func TestLineScannerSkipsLongLines(t *testing.T) {
 	in := `{"seq":1}` + "\n" + `{"seq":2,"pad":"` + strings.Repeat("y", 300<<10) + `"}` + "\n" + `{"seq":3}`
-	s := newLineScanner(strings.NewReader(in), 256<<10)
+	s := NewScanner(strings.NewReader(in), 256<<10)
 	type got struct {
 		line    string
 		no      int
@@ -19,7 +19,7 @@ func TestLineScannerSkipsLongLines(t *testing.T) {
 	}
 	var out []got
 	for {
-		line, no, problem, err := s.next(context.Background())
+		line, no, problem, err := s.Next(context.Background())
 		if errors.Is(err, io.EOF) {
 			break
 		}
@@ -66,8 +66,8 @@ func TestLineScannerEndlessLineIsBounded(t *testing.T) {
 	var before, after runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&before)
-	s := newLineScanner(&zeros{n: 512 << 20, cancel: cancel}, maxLineBytes)
-	_, _, _, err := s.next(ctx)
+	s := NewScanner(&zeros{n: 512 << 20, cancel: cancel}, MaxLineBytes)
+	_, _, _, err := s.Next(ctx)
 	runtime.ReadMemStats(&after)
 	if !errors.Is(err, context.Canceled) {
 		t.Errorf("err %v, want the interruption", err)

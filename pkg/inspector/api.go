@@ -1,0 +1,301 @@
+package inspector
+
+import (
+	"encoding/json"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/tagmango-hooks/tagmango-hooks/pkg/events"
+)
+
+// maxLimit bounds one page of /api/deliveries.
+const maxLimit = 10000
+
+// filter is the query of /api/deliveries and /api/export.
+type filter struct {
+	after, before int64
+	limit         int
+	event, q      string
+	kind          string
+	warnings      bool
+	duplicates    bool
+	failed        bool
+}
+
+func parseFilter(r *http.Request) (*filter, string) {
+	q := r.URL.Query()
+	f := &filter{limit: 1000, event: q.Get("event"), q: strings.ToLower(q.Get("q")), kind: q.Get("kind")}
+	flag := func(name string) bool { v := q.Get(name); return v == "1" || v == "true" }
+	f.warnings, f.duplicates, f.failed = flag("warnings"), flag("duplicates"), flag("failed")
+	num := func(name string, p *int64) string {
+		if v := q.Get(name); v != "" {
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err != nil || n < 0 {
+				return name + " must be a number ≥ 0"
+			}
+			*p = n
+		}
+		return ""
+	}
+	if msg := num("after", &f.after); msg != "" {
+		return nil, msg
+	}
+	if msg := num("before", &f.before); msg != "" {
+		return nil, msg
+	}
+	var limit int64 = 1000
+	if msg := num("limit", &limit); msg != "" {
+		return nil, msg
+	}
+	f.limit = int(min(max(limit, 1), maxLimit))
+	if f.kind != "" && f.kind != kindDelivery && f.kind != kindReplay {
+		return nil, "kind is delivery or replay"
+	}
+	return f, ""
+}
+
+func (s *Server) routes() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /{$}", s.page)
+	mux.Handle("GET /assets/", assets())
+	mux.HandleFunc("GET /api/info", s.info)
+	mux.HandleFunc("GET /api/deliveries", s.list)
+	mux.HandleFunc("GET /api/deliveries/{id}", s.detail)
+	mux.HandleFunc("GET /api/deliveries/{id}/curl", s.curl)
+	mux.HandleFunc("POST /api/deliveries/{id}/replay", s.replay)
+	mux.HandleFunc("GET /api/stream", s.stream)
+	mux.HandleFunc("GET /api/export", s.export)
+	mux.HandleFunc("GET /api/catalog", s.catalog)
+	mux.HandleFunc("GET /api/stats", s.stats)
+	mux.HandleFunc("/api/", func(w http.ResponseWriter, _ *http.Request) {
+		apiError(w, http.StatusNotFound, "no such endpoint: see docs/inspector.md")
+	})
+	return s.secure(mux)
+}
+
+// apiError answers {"error": msg}.
+func apiError(w http.ResponseWriter, status int, msg string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	b, _ := json.Marshal(map[string]string{"error": msg})
+	_, _ = w.Write(append(b, '\n'))
+}
+
+func writeJSON(w http.ResponseWriter, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	b, err := json.Marshal(v)
+	if err != nil {
+		apiError(w, http.StatusInternalServerError, err.Error())
+		return
+	}
+	_, _ = w.Write(append(b, '\n'))
+}
+
+func (s *Server) info(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, map[string]any{
+		"mode":     s.opts.Mode,
+		"receiver": s.opts.Receiver,
+		"keep":     s.opts.Store.Keep(),
+		"kept":     s.opts.Store.Len(),
+		"dropped":  s.opts.Store.Dropped(),
+		"maxBody":  s.opts.MaxBody,
+		"to":       s.opts.To,
+		"routes":   len(s.opts.Routes),
+	})
+}
+
+// list answers the entries that pass the filter, oldest first: those after the
+// "after" id (and before "before"), at most "limit" of them.
+func (s *Server) list(w http.ResponseWriter, r *http.Request) {
+	f, msg := parseFilter(r)
+	if f == nil {
+		apiError(w, http.StatusBadRequest, msg)
+		return
+	}
+	recs, dropped, version := s.opts.Store.snapshotVersion()
+	b := make([]byte, 0, 4096)
+	b = append(b, `{"deliveries":[`...)
+	n, more, last := 0, false, f.after
+	for _, rec := range recs {
+		if rec.id <= f.after || (f.before > 0 && rec.id >= f.before) || !rec.matches(f) {
+			continue
+		}
+		if n == f.limit {
+			more = true
+			break
+		}
+		if n > 0 {
+			b = append(b, ',')
+		}
+		b = rec.appendEntry(b, false)
+		n++
+		last = rec.id
+	}
+	b = append(b, `],"count":`...)
+	b = strconv.AppendInt(b, int64(n), 10)
+	b = append(b, `,"more":`...)
+	b = strconv.AppendBool(b, more)
+	b = append(b, `,"last":`...)
+	b = strconv.AppendInt(b, last, 10)
+	b = append(b, `,"kept":`...)
+	b = strconv.AppendInt(b, int64(len(recs)), 10)
+	b = append(b, `,"dropped":`...)
+	b = strconv.AppendInt(b, dropped, 10)
+	b = append(b, `,"version":`...)
+	b = strconv.AppendInt(b, version, 10)
+	b = append(b, "}\n"...)
+	w.Header().Set("Content-Type", "application/json")
+	_, _ = w.Write(b)
+}
+
+// lookup finds the entry of the path's id, or answers 404.
+func (s *Server) lookup(w http.ResponseWriter, r *http.Request) (*record, bool) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id < 1 {
+		apiError(w, http.StatusBadRequest, "the id is a number ≥ 1")
+		return nil, false
+	}
+	rec, ok := s.opts.Store.get(id)
+	if !ok {
+		if id < s.opts.Store.nextIDValue() {
+			apiError(w, http.StatusNotFound, "entry "+strconv.FormatInt(id, 10)+" is no longer kept (the inspector keeps the latest "+strconv.Itoa(s.opts.Store.Keep())+"; --ui-keep)")
+		} else {
+			apiError(w, http.StatusNotFound, "no entry "+strconv.FormatInt(id, 10))
+		}
+		return nil, false
+	}
+	return rec, true
+}
+
+// detail answers one entry with the body's exact bytes, the schema check table and
+// the ids its seqs refer to.
+func (s *Server) detail(w http.ResponseWriter, r *http.Request) {
+	rec, ok := s.lookup(w, r)
+	if !ok {
+		return
+	}
+	b := rec.appendEntry(nil, true)
+	b = b[:len(b)-1] // reopen the object
+	b = append(b, `,"schema":`...)
+	table := s.opts.Matcher.FieldTable(rec.d.Candidates, events.ParsePayload(rec.d.Body))
+	if table == nil {
+		table = []events.FieldCheck{}
+	}
+	tj, _ := json.Marshal(table)
+	b = append(b, tj...)
+	ref := func(key string, seq int64) {
+		b = append(b, `,"`+key+`":`...)
+		if id := s.opts.Store.idOfSeq(rec.file, seq); seq != 0 && id != 0 {
+			b = strconv.AppendInt(b, id, 10)
+		} else {
+			b = append(b, "null"...)
+		}
+	}
+	ref("duplicateOfId", rec.d.DuplicateOf)
+	ref("repeatOfId", rec.d.RepeatOf)
+	b = append(b, `,"target":`...)
+	tb, _ := json.Marshal(s.defaultTarget(rec))
+	b = append(b, tb...)
+	b = append(b, "}\n"...)
+	w.Header().Set("Content-Type", "application/json")
+	_, _ = w.Write(b) //nolint:gosec // JSON with nosniff and a CSP: a browser does not render it as HTML
+}
+
+// export answers the filtered deliveries as --save lines (NDJSON), for replay and
+// inspect. Replays are not deliveries and are left out.
+func (s *Server) export(w http.ResponseWriter, r *http.Request) {
+	f, msg := parseFilter(r)
+	if f == nil {
+		apiError(w, http.StatusBadRequest, msg)
+		return
+	}
+	f.limit = maxLimit
+	recs, _ := s.opts.Store.snapshot()
+	w.Header().Set("Content-Type", "application/x-ndjson")
+	w.Header().Set("Content-Disposition", `attachment; filename="deliveries.jsonl"`)
+	var buf []byte
+	for _, rec := range recs {
+		if rec.kind != kindDelivery || rec.id <= f.after || (f.before > 0 && rec.id >= f.before) || !rec.matches(f) {
+			continue
+		}
+		buf = rec.saveLine(buf[:0])
+		if _, err := w.Write(buf); err != nil {
+			return
+		}
+	}
+}
+
+func (s *Server) catalog(w http.ResponseWriter, _ *http.Request) {
+	out := make([]events.CatalogEntry, 0, len(s.opts.Catalog.Events))
+	for _, e := range s.opts.Catalog.Events {
+		out = append(out, e.Entry(true))
+	}
+	writeJSON(w, out)
+}
+
+// stats sums up the entries kept: deliveries by event, per second, and the
+// forward (or replay) latency percentiles, overall and per second.
+func (s *Server) stats(w http.ResponseWriter, _ *http.Request) {
+	recs, dropped := s.opts.Store.snapshot()
+	type second struct {
+		T     int64   `json:"t"`
+		N     int     `json:"n"`
+		P50   float64 `json:"p50"`
+		P99   float64 `json:"p99"`
+		times []time.Duration
+	}
+	byEvent := map[string]int{}
+	var (
+		secs      []*second
+		latencies []time.Duration
+	)
+	deliveries := 0
+	for _, rec := range recs {
+		if rec.kind != kindDelivery {
+			continue
+		}
+		deliveries++
+		byEvent[rec.d.Event]++
+		t := rec.d.ReceivedAt.Unix()
+		if len(secs) == 0 || secs[len(secs)-1].T != t {
+			secs = append(secs, &second{T: t})
+		}
+		sec := secs[len(secs)-1]
+		sec.N++
+		if rec.forwarded && !rec.pending {
+			sec.times = append(sec.times, rec.latency)
+			latencies = append(latencies, rec.latency)
+		}
+	}
+	for _, sec := range secs {
+		sec.P50, sec.P99 = percentileMs(sec.times, 50), percentileMs(sec.times, 99)
+	}
+	writeJSON(w, map[string]any{
+		"deliveries": deliveries,
+		"dropped":    dropped,
+		"byEvent":    byEvent,
+		"perSecond":  secs,
+		"latency": map[string]any{
+			"count": len(latencies),
+			"p50":   percentileMs(latencies, 50),
+			"p90":   percentileMs(latencies, 90),
+			"p99":   percentileMs(latencies, 99),
+			"max":   percentileMs(latencies, 100),
+		},
+	})
+}
+
+// percentileMs is the nearest-rank percentile in milliseconds; 0 for none.
+func percentileMs(ds []time.Duration, p int) float64 {
+	if len(ds) == 0 {
+		return 0
+	}
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	i := (p*len(s)+99)/100 - 1
+	i = min(max(i, 0), len(s)-1)
+	return float64(s[i].Microseconds()) / 1000
+}
