@@ -517,7 +517,7 @@ type docProc struct {
 	pidFile       string
 	exited        chan struct{} // closed when bash has exited
 	drained       chan struct{} // closed when every process holding its stdout and stderr has gone
-	ready         chan struct{} // closed at the first "Ready:" line on stderr
+	ready         chan struct{} // closed at the first "Ready:" (or inspect's "Inspector:") line on stderr
 	code          int
 	out, errOut   lockedBuffer
 }
@@ -592,7 +592,7 @@ func (h *docsHarness) start(t *testing.T, where, script string) *docProc {
 		readySeen := false
 		for sc.Scan() {
 			p.errOut.write(sc.Text() + "\n")
-			if !readySeen && strings.HasPrefix(sc.Text(), "Ready:") {
+			if !readySeen && (strings.HasPrefix(sc.Text(), "Ready:") || strings.HasPrefix(sc.Text(), "Inspector:")) {
 				readySeen = true
 				close(p.ready)
 			}
