@@ -43,17 +43,8 @@ echo "building…" >&2
 go build -o "$tmp/tagmango-hooks" ./cmd/tagmango-hooks
 go build -o "$tmp/loadgen" ./bench/loadgen
 
-cat >"$tmp/body.json" <<'JSON'
-{"name":"John Doe","email":"john@example.com","phone":"1234567890","timezone":"+05:30","webinar":"Introduction to Digital Marketing","webinarId":"634fc35ddaf58580e2418c40","webinarLink":"https://meet.google.com/abc-defg-hij","webinarFromTime":"2024-03-15T10:00:00.000Z","webinarToTime":"2024-03-15T11:00:00.000Z","webinarFromTimeInCreatorTimezone":"2024-03-15T15:30:00.000Z","creatorTimezone":"+05:30","mangoes":"Marketing Community, Digital Course Hub"}
-JSON
-truncate -s -1 "$tmp/body.json"
-cat >"$tmp/post.lua" <<LUA
-wrk.method = "POST"
-wrk.headers["Content-Type"] = "application/json"
-local f = io.open("$tmp/body.json", "rb")
-wrk.body = f:read("*a")
-f:close()
-LUA
+. bench/lib.sh
+wrk_body "$tmp"
 
 # start NAME ARGS… — a listen --json on CPU 0; sets PID, URL and, with --ui, UI.
 start() {

@@ -57,17 +57,8 @@ go build -o "$tmp/minimal" ./bench/minimal
 go build -o "$tmp/loadgen" ./bench/loadgen
 
 # The webinar.reminder.all example payload (454 bytes).
-cat >"$tmp/body.json" <<'EOF'
-{"name":"John Doe","email":"john@example.com","phone":"1234567890","timezone":"+05:30","webinar":"Introduction to Digital Marketing","webinarId":"634fc35ddaf58580e2418c40","webinarLink":"https://meet.google.com/abc-defg-hij","webinarFromTime":"2024-03-15T10:00:00.000Z","webinarToTime":"2024-03-15T11:00:00.000Z","webinarFromTimeInCreatorTimezone":"2024-03-15T15:30:00.000Z","creatorTimezone":"+05:30","mangoes":"Marketing Community, Digital Course Hub"}
-EOF
-truncate -s -1 "$tmp/body.json" # no trailing newline: the body TagMango sends
-cat >"$tmp/post.lua" <<EOF
-wrk.method = "POST"
-wrk.headers["Content-Type"] = "application/json"
-local f = io.open("$tmp/body.json", "rb")
-wrk.body = f:read("*a")
-f:close()
-EOF
+. bench/lib.sh
+wrk_body "$tmp"
 
 # start NAME CMD... — starts a receiver on RECV_CPU and waits for its Ready line;
 # sets PID and URL.
