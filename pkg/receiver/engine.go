@@ -36,8 +36,8 @@ type Engine struct {
 	reqWant [32]byte
 	// inflight holds the bytes of requests being handled (see Config.InFlightBytes).
 	inflight budget
-	// handlers counts the ServeHTTP calls running (see activeHandlers).
-	handlers activeHandlers
+	// conns counts the connections with a request in flight (see activeConns).
+	conns activeConns
 	// hopID marks the requests this engine forwards (hopHeader); a request that
 	// carries it came back: a loop. "" without routes.
 	hopID string
@@ -141,6 +141,7 @@ func (e *Engine) Run(ctx context.Context) (*Summary, error) {
 		IdleTimeout:       e.cfg.IdleTimeout,
 		MaxHeaderBytes:    maxHeaderBytes,
 		ErrorLog:          log.New(noticeWriter{e}, "", 0),
+		ConnState:         e.conns.track,
 	}
 
 	if !e.cfg.HoldReady {
@@ -171,10 +172,10 @@ func (e *Engine) Run(ctx context.Context) (*Summary, error) {
 		case <-e.abandon:
 			// Forwards end now; handlers waiting for a commit answer 503 at once,
 			// and must be let finish their answer (the grace still bounds the rest).
-			// Once they have, nothing is left to wait for.
+			// Once their answers are out, nothing is left to wait for.
 			cancelBase()
 			select {
-			case <-e.handlers.drained():
+			case <-e.conns.drained():
 				cancelGrace()
 			case <-watched:
 			}

@@ -30,8 +30,6 @@ func (e *Engine) onPath(p string) bool {
 // ServeHTTP answers one request. Deliveries are queued before the answer is written,
 // which costs nothing unless the queue is full.
 func (e *Engine) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	e.handlers.enter()
-	defer e.handlers.leave()
 	e.gate.RLock()
 	defer e.gate.RUnlock()
 	if e.closed {

@@ -144,40 +144,51 @@ func (c *limitConn) CloseWrite() error {
 	return nil
 }
 
-// activeHandlers counts the ServeHTTP calls running, so that an abandoned stop can
-// end as soon as the handlers have answered rather than after the whole shutdown
-// grace: http.Server.Shutdown waits for connections to go idle, and a connection
-// that is new or between requests keeps it waiting although nothing is being served.
-type activeHandlers struct {
-	n        atomic.Int64
-	watching atomic.Bool
-	mu       sync.Mutex
-	idle     chan struct{}
+// activeConns counts the connections with a request in flight (net/http's
+// StateActive), so that an abandoned stop can end as soon as every answer is out
+// rather than after the whole shutdown grace: http.Server.Shutdown also waits for
+// connections that are new (for up to 5 s) although nothing is being served on them.
+// A connection leaves StateActive only once its answer has been written out.
+type activeConns struct {
+	mu    sync.Mutex
+	state map[net.Conn]http.ConnState
+	n     int
+	idle  chan struct{}
 }
 
-func (h *activeHandlers) enter() { h.n.Add(1) }
-
-func (h *activeHandlers) leave() {
-	if h.n.Add(-1) == 0 && h.watching.Load() {
-		h.mu.Lock()
-		if h.idle != nil && h.n.Load() == 0 {
-			close(h.idle)
-			h.idle = nil
-		}
-		h.mu.Unlock()
+// track is the server's ConnState hook.
+func (a *activeConns) track(c net.Conn, s http.ConnState) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.state == nil {
+		a.state = map[net.Conn]http.ConnState{}
+	}
+	if a.state[c] == http.StateActive {
+		a.n--
+	}
+	if s == http.StateActive {
+		a.n++
+	}
+	if s == http.StateClosed || s == http.StateHijacked {
+		delete(a.state, c)
+	} else {
+		a.state[c] = s
+	}
+	if a.n == 0 && a.idle != nil {
+		close(a.idle)
+		a.idle = nil
 	}
 }
 
-// drained is closed once no handler runs (at once when none does).
-func (h *activeHandlers) drained() <-chan struct{} {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	h.watching.Store(true)
+// drained is closed once no connection has a request in flight (at once when none has).
+func (a *activeConns) drained() <-chan struct{} {
+	a.mu.Lock()
+	defer a.mu.Unlock()
 	c := make(chan struct{})
-	if h.n.Load() == 0 {
+	if a.n == 0 {
 		close(c)
 	} else {
-		h.idle = c
+		a.idle = c
 	}
 	return c
 }
