@@ -1,29 +1,12 @@
 package delete_test
 
 import (
-	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
 
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/cmdtest"
-	"github.com/tagmango-hooks/tagmango-hooks/pkg/store"
 )
-
-// outcome is one entry of delete -o json: a record's fields and action.
-type outcome struct {
-	store.Record
-	Action string `json:"action"`
-}
-
-func outcomes(t *testing.T, stdout string) []outcome {
-	t.Helper()
-	var out []outcome
-	if err := json.Unmarshal([]byte(stdout), &out); err != nil {
-		t.Fatalf("not a JSON array: %v\n%s", err, stdout)
-	}
-	return out
-}
 
 func TestDeleteJSONSaysWhatWasDone(t *testing.T) {
 	const untracked = "https://elsewhere.example.com/curl-registered"
@@ -52,7 +35,7 @@ func TestDeleteJSONSaysWhatWasDone(t *testing.T) {
 				t.Fatalf("exit %d: %s", res.Code, res.Stderr)
 			}
 			got := []string{}
-			for _, o := range outcomes(t, res.Stdout) {
+			for _, o := range cmdtest.Outcomes(t, res.Stdout) {
 				got = append(got, o.Event+"@"+o.HookURL[strings.LastIndex(o.HookURL, "/")+1:]+":"+o.Action)
 				if o.Event != "" && (o.ID == "" || o.Profile != "default" || o.RegisteredAt.IsZero()) {
 					t.Errorf("a record's fields are missing: %+v", o)

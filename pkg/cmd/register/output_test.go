@@ -1,7 +1,6 @@
 package register_test
 
 import (
-	"encoding/json"
 	"strings"
 	"testing"
 
@@ -9,20 +8,10 @@ import (
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/store"
 )
 
-// outcome is one entry of register -o json: a record's fields and action.
-type outcome struct {
-	store.Record
-	Action string `json:"action"`
-}
-
 func actions(t *testing.T, stdout string) []string {
 	t.Helper()
-	var out []outcome
-	if err := json.Unmarshal([]byte(stdout), &out); err != nil {
-		t.Fatalf("not a JSON array: %v\n%s", err, stdout)
-	}
 	got := []string{}
-	for _, o := range out {
+	for _, o := range cmdtest.Outcomes(t, stdout) {
 		if o.ID == "" || o.HookURL != hook || o.RegisteredAt.IsZero() {
 			t.Errorf("a record's fields are missing: %+v", o)
 		}
