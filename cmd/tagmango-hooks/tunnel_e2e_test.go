@@ -407,70 +407,67 @@ func TestListenTunnelFailures(t *testing.T) {
 	}
 }
 
-// A tunnel that dies while listening: said at once, with its log; the
-// subscriptions are deleted; exit 1.
-func TestListenTunnelDies(t *testing.T) {
-	r := newTunnelRig(t, "")
-	p := startBinary(t, r.env, "listen", "--port", "0", "--tunnel", "cloudflared", "--event", "user.deleted")
-	public := p.waitFor(t, false, readyBlock)[3]
-	_, control := r.fakeInfo(t)
-	resp, err := http.Post("http://"+control+"/fake/die", "text/plain", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	code := p.wait(t)
-	_, stderr := p.output()
-	if code != 1 {
-		t.Errorf("exit %d", code)
-	}
-	for _, w := range []string{
-		"error: the cloudflared tunnel stopped (exit status 1): ",
-		"no more connections active and exiting\n  the tunnel's log: ",
-		"✓ deleted 1 temporary subscription\n",
+// A tunnel that is lost while listening — its process dies, or runs on but no longer
+// reaches listen (its connection is gone: Cloudflare answers 530, found by the
+// re-check probes) — is said at once, with its log; the subscriptions, which point at
+// a dead URL, are deleted; exit 1.
+func TestListenTunnelLost(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		// control is the fake tunnel's control endpoint that loses it.
+		control string
+		args    []string
+		stderr  []string
+		// stopped: the process was still running, so listen stopped it (the fake
+		// reports its SIGTERM as a call).
+		stopped bool
+	}{
+		{
+			name: "dies", control: "/fake/die",
+			stderr: []string{
+				"error: the cloudflared tunnel stopped (exit status 1): ",
+				"no more connections active and exiting\n  the tunnel's log: ",
+			},
+		},
+		{
+			name: "stops reaching", control: "/fake/stall", args: []string{"--tunnel-check", "200ms"},
+			stderr: []string{
+				"error: the cloudflared tunnel no longer reaches this listen: two probes in a row did not arrive (",
+				"answered 530",
+				"\n  the tunnel's log: ",
+			},
+			stopped: true,
+		},
 	} {
-		if !strings.Contains(stderr, w) {
-			t.Errorf("stderr lacks %q:\n%s", w, stderr)
-		}
-	}
-	want := []string{"POST /api/v1/integration/webhook/webhook " + public + "/user.deleted", "DELETE /api/v1/integration/webhook/webhook " + public + "/user.deleted"}
-	if got := r.calls(); !slices.Equal(got, want) {
-		t.Errorf("calls:\n%s", strings.Join(got, "\n"))
-	}
-}
-
-// A tunnel whose process runs on but no longer reaches listen (its connection is
-// gone: Cloudflare answers 530) is found by the re-check probes: listen says so,
-// deletes the subscriptions that point at a dead URL, then stops the tunnel, and
-// exits 1.
-func TestListenTunnelStopsReaching(t *testing.T) {
-	r := newTunnelRig(t, "")
-	p := startBinary(t, r.env, "listen", "--port", "0", "--tunnel", "cloudflared", "--tunnel-check", "200ms", "--event", "user.deleted")
-	public := p.waitFor(t, false, readyBlock)[3]
-	_, control := r.fakeInfo(t)
-	resp, err := http.Post("http://"+control+"/fake/stall", "text/plain", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	code := p.wait(t)
-	_, stderr := p.output()
-	if code != 1 {
-		t.Errorf("exit %d", code)
-	}
-	for _, w := range []string{
-		"error: the cloudflared tunnel no longer reaches this listen: two probes in a row did not arrive (",
-		"answered 530",
-		"\n  the tunnel's log: ",
-		"✓ deleted 1 temporary subscription\n",
-	} {
-		if !strings.Contains(stderr, w) {
-			t.Errorf("stderr lacks %q:\n%s", w, stderr)
-		}
-	}
-	want := []string{"POST /api/v1/integration/webhook/webhook " + public + "/user.deleted", "DELETE /api/v1/integration/webhook/webhook " + public + "/user.deleted", "GET /fake-tunnel/sigterm"}
-	if got := r.calls(); !slices.Equal(got, want) {
-		t.Errorf("calls:\n%s", strings.Join(got, "\n"))
+		t.Run(tc.name, func(t *testing.T) {
+			r := newTunnelRig(t, "")
+			args := append([]string{"listen", "--port", "0", "--tunnel", "cloudflared", "--event", "user.deleted"}, tc.args...)
+			p := startBinary(t, r.env, args...)
+			public := p.waitFor(t, false, readyBlock)[3]
+			_, control := r.fakeInfo(t)
+			resp, err := http.Post("http://"+control+tc.control, "text/plain", nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			code := p.wait(t)
+			_, stderr := p.output()
+			if code != 1 {
+				t.Errorf("exit %d", code)
+			}
+			for _, w := range append(tc.stderr, "✓ deleted 1 temporary subscription\n") {
+				if !strings.Contains(stderr, w) {
+					t.Errorf("stderr lacks %q:\n%s", w, stderr)
+				}
+			}
+			want := []string{"POST /api/v1/integration/webhook/webhook " + public + "/user.deleted", "DELETE /api/v1/integration/webhook/webhook " + public + "/user.deleted"}
+			if tc.stopped {
+				want = append(want, "GET /fake-tunnel/sigterm")
+			}
+			if got := r.calls(); !slices.Equal(got, want) {
+				t.Errorf("calls:\n%s", strings.Join(got, "\n"))
+			}
+		})
 	}
 }
 
