@@ -521,26 +521,14 @@ func TestBackPressureInsteadOfDropping(t *testing.T) {
 		t.Fatal("the first entry is not Ready")
 	}
 	const n = 8
-	answered := make(chan int, n)
-	for range n {
-		go func() {
-			resp, err := rn.client.Post(rn.url, "application/json", strings.NewReader(userPayload))
-			if err != nil {
-				answered <- 0
-				return
-			}
-			resp.Body.Close()
-			answered <- resp.StatusCode
-		}()
+	answers := make([]<-chan int, n)
+	for i := range answers {
+		answers[i] = rn.postAsync("/", userPayload)
 	}
 	// The renderer is stuck on Ready; the queue holds 2; the other handlers wait.
 	waitFor(t, func() bool { return rn.eng.q.waiters() > 0 })
 	close(r.release)
-	for range n {
-		if s := <-answered; s != 200 {
-			t.Fatalf("answer %d", s)
-		}
-	}
+	expectStatus(t, answers, 200)
 	s := rn.stop(t)
 	if s.Deliveries != n {
 		t.Fatalf("%d deliveries rendered, want %d", s.Deliveries, n)

@@ -148,29 +148,17 @@ func TestQueueBudgetCountsHeaders(t *testing.T) {
 		t.Fatal("the first entry is not Ready")
 	}
 	const n = 6
-	answered := make(chan int, n)
-	for range n {
-		go func() {
-			req, _ := http.NewRequest(http.MethodPost, rn.url, strings.NewReader(userPayload))
-			for i := range 500 {
-				req.Header.Set(fmt.Sprintf("X-H%d", i), "v")
-			}
-			resp, err := rn.client.Do(req)
-			if err != nil {
-				answered <- 0
-				return
-			}
-			resp.Body.Close()
-			answered <- resp.StatusCode
-		}()
+	answers := make([]<-chan int, n)
+	for i := range answers {
+		req, _ := http.NewRequest(http.MethodPost, rn.url, strings.NewReader(userPayload))
+		for i := range 500 {
+			req.Header.Set(fmt.Sprintf("X-H%d", i), "v")
+		}
+		answers[i] = rn.sendAsync(req)
 	}
 	waitFor(t, func() bool { return rn.eng.q.waiters() > 0 })
 	close(br.release)
-	for range n {
-		if s := <-answered; s != 200 {
-			t.Fatalf("answer %d", s)
-		}
-	}
+	expectStatus(t, answers, 200)
 	if s := rn.stop(t); s.Deliveries != n {
 		t.Errorf("%d deliveries, want %d", s.Deliveries, n)
 	}

@@ -35,9 +35,17 @@ func (g *gatedSaver) Save(lines []byte) (string, error) {
 
 // postAsync posts body and sends the status it got (0 for a transport error).
 func (rn *running) postAsync(path, body string) <-chan int {
+	req, _ := http.NewRequest(http.MethodPost, rn.base+path, strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	return rn.sendAsync(req)
+}
+
+// sendAsync sends req from a goroutine; the channel gets the answer's status, 0 when
+// none came.
+func (rn *running) sendAsync(req *http.Request) <-chan int {
 	ch := make(chan int, 1)
 	go func() {
-		resp, err := rn.client.Post(rn.base+path, "application/json", strings.NewReader(body))
+		resp, err := rn.client.Do(req)
 		if err != nil {
 			ch <- 0
 			return
@@ -47,6 +55,16 @@ func (rn *running) postAsync(path, body string) <-chan int {
 		ch <- resp.StatusCode
 	}()
 	return ch
+}
+
+// expectStatus waits for every answer and fails t unless each is want.
+func expectStatus(t *testing.T, answers []<-chan int, want int) {
+	t.Helper()
+	for _, a := range answers {
+		if s := <-a; s != want {
+			t.Fatalf("answer %d, want %d", s, want)
+		}
+	}
 }
 
 func TestSaveAnswersOnlyOnceTheLineIsWritten(t *testing.T) {
