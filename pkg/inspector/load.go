@@ -58,7 +58,7 @@ func Load(ctx context.Context, store *Store, m *events.Matcher, name string, r i
 			l, problem = savefile.Parse(line)
 		}
 		if problem != nil {
-			warn(fmt.Sprintf("warning: %s line %d: %v; skipped", name, lineNo, problem))
+			warn(fmt.Sprintf("%s line %d: %v; skipped", name, lineNo, problem))
 			res.Skipped++
 			continue
 		}

@@ -24,3 +24,13 @@ func OpenBrowser(ctx context.Context, url string) error {
 	go func() { _ = cmd.Wait() }()
 	return nil
 }
+
+// ExposedWarning is what an inspector served beyond loopback (--ui-host) is told.
+func ExposedWarning(host string) string {
+	return "the inspector is served on " + host + ": it shows your deliveries' personal data to whoever has its URL (with the token)"
+}
+
+// OpenFailedWarning is what a failed --open is told.
+func OpenFailedWarning(err error, url string) string {
+	return "--open: " + err.Error() + "; open " + url + " yourself"
+}

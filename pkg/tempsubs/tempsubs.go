@@ -25,6 +25,9 @@ const CleanupTimeout = 2 * time.Minute
 type Config struct {
 	// ErrOut receives progress, warnings and failures.
 	ErrOut io.Writer
+	// Lines formats the warning and error lines (an *iostreams.IOStreams: coloured on
+	// a terminal); nil writes them plain.
+	Lines Lines
 	// Client calls TagMango.
 	Client *api.Client
 	// Store keeps the records.
@@ -190,7 +193,7 @@ func (s *Subscriptions) register(ctx context.Context, event, hookURL string, f s
 			s.Remove(func(r store.Record) bool { return r.ID == rec.ID && r.Temporary })
 			return nil
 		}); uerr != nil {
-			fmt.Fprintf(s.cfg.ErrOut, "warning: could not forget %s in the store: %v\n", hookURL, uerr)
+			s.warnf("could not forget %s in the store: %v", hookURL, uerr)
 		}
 		return err
 	}
@@ -199,7 +202,7 @@ func (s *Subscriptions) register(ctx context.Context, event, hookURL string, f s
 		// The record is there already (made before the call), so the clean-up will
 		// find it; only TagMango's id for it is lost.
 		if err := st.Update(func(s *store.State) error { s.Upsert(rec); return nil }); err != nil {
-			fmt.Fprintf(s.cfg.ErrOut, "warning: TagMango's id %s for %s could not be recorded: %v\n", res.RemoteID, hookURL, err)
+			s.warnf("TagMango's id %s for %s could not be recorded: %v", res.RemoteID, hookURL, err)
 		}
 	}
 	s.done = append(s.done, rec)
@@ -261,7 +264,7 @@ func (s *Subscriptions) deleteAll(ctx context.Context, records []store.Record) [
 		case err == nil, api.IsNotFound(err):
 			gone[r.HookURL] = true
 		default:
-			fmt.Fprintf(errOut, "error: deleting %s: %v\n", r.HookURL, err)
+			s.errorf("deleting %s: %v", r.HookURL, err)
 			if cmdutil.StopsBulk(err) {
 				stop = err
 			}
@@ -281,11 +284,11 @@ func (s *Subscriptions) deleteAll(ctx context.Context, records []store.Record) [
 			return nil
 		})
 		if err != nil {
-			fmt.Fprintf(errOut, "warning: the subscriptions were deleted but the store could not be updated: %v\n", err)
+			s.warnf("the subscriptions were deleted but the store could not be updated: %v", err)
 		}
 	}
 	if errors.Is(dctx.Err(), context.DeadlineExceeded) {
-		fmt.Fprintf(errOut, "error: the clean-up took longer than %s\n", CleanupTimeout)
+		s.errorf("the clean-up took longer than %s", CleanupTimeout)
 	}
 	return failed
 }
@@ -295,4 +298,28 @@ func plural(n int, one, many string) string {
 		return one
 	}
 	return many
+}
+
+// Lines formats a warning or an error as one line of stderr.
+type Lines interface {
+	WarningLine(msg string) string
+	ErrorLine(msg string) string
+}
+
+func (s *Subscriptions) warnf(format string, args ...any) {
+	msg := fmt.Sprintf(format, args...)
+	if s.cfg.Lines == nil {
+		fmt.Fprintf(s.cfg.ErrOut, "warning: %s\n", msg)
+		return
+	}
+	fmt.Fprint(s.cfg.ErrOut, s.cfg.Lines.WarningLine(msg))
+}
+
+func (s *Subscriptions) errorf(format string, args ...any) {
+	msg := fmt.Sprintf(format, args...)
+	if s.cfg.Lines == nil {
+		fmt.Fprintf(s.cfg.ErrOut, "error: %s\n", msg)
+		return
+	}
+	fmt.Fprint(s.cfg.ErrOut, s.cfg.Lines.ErrorLine(msg))
 }

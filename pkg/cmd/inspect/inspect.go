@@ -147,12 +147,12 @@ func inspectRun(ctx context.Context, opts *InspectOptions) error {
 		return err
 	}
 	if !inspector.IsLoopback(opts.Host) {
-		fmt.Fprintf(opts.IO.ErrOut, "warning: the inspector is served on %s: it shows your deliveries' personal data to whoever has its URL (with the token)\n", opts.Host)
+		opts.IO.Warnf("%s", inspector.ExposedWarning(opts.Host))
 	}
 	fmt.Fprintf(opts.IO.ErrOut, "Inspector: %s\n", srv.URL())
 	if opts.Open {
 		if err := opts.OpenBrowser(ctx, srv.URL()); err != nil {
-			fmt.Fprintf(opts.IO.ErrOut, "warning: --open: %v; open %s yourself\n", err, srv.URL())
+			opts.IO.Warnf("%s", inspector.OpenFailedWarning(err, srv.URL()))
 		}
 	}
 	if opts.Ready != nil {
@@ -168,7 +168,7 @@ func load(ctx context.Context, opts *InspectOptions, store *inspector.Store, m *
 		return fmt.Errorf("cannot read %s: %w", name, unwrapPath(err))
 	}
 	defer f.Close()
-	res, err := inspector.Load(ctx, store, m, name, f, func(msg string) { fmt.Fprintln(opts.IO.ErrOut, msg) })
+	res, err := inspector.Load(ctx, store, m, name, f, func(msg string) { opts.IO.Warnf("%s", msg) })
 	if err != nil {
 		if ctx.Err() != nil {
 			return cmdutil.ErrCancel
@@ -177,7 +177,7 @@ func load(ctx context.Context, opts *InspectOptions, store *inspector.Store, m *
 	}
 	switch {
 	case res.Loaded == 0:
-		fmt.Fprintf(opts.IO.ErrOut, "warning: %s holds no saved deliveries\n", name)
+		opts.IO.Warnf("%s holds no saved deliveries", name)
 	case res.Skipped > 0:
 		fmt.Fprintf(opts.IO.ErrOut, "%s: %d %s, %d %s skipped\n", name, res.Loaded, plural(res.Loaded, "delivery", "deliveries"), res.Skipped, plural(res.Skipped, "line", "lines"))
 	default:

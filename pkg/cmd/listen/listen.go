@@ -502,7 +502,7 @@ func listenRun(ctx context.Context, opts *ListenOptions) error {
 	matcher := events.NewMatcher(catalog)
 	var ui *uiSession
 	if opts.UI {
-		if ui, err = startUI(ctx, opts, catalog, matcher); err != nil {
+		if ui, err = startUI(ctx, opts, catalog, matcher, errOut); err != nil {
 			return err
 		}
 		defer ui.closeUnserved()

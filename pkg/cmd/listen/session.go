@@ -159,11 +159,11 @@ func (s *session) watchTunnel(cancel context.CancelCauseFunc, stop <-chan struct
 		defer close(done)
 		select {
 		case <-s.tun.Done():
-			fmt.Fprintf(s.errOut, "error: %v\n", s.tun.ExitError())
+			fmt.Fprint(s.errOut, s.opts.IO.ErrorLine(s.tun.ExitError().Error()))
 			cancel(errTunnelDied)
 		case err := <-unreachable:
 			why := strings.TrimPrefix(err.Error(), "the tunnel does not reach this listen: ")
-			fmt.Fprintf(s.errOut, "error: the %s tunnel no longer reaches this listen: two probes in a row did not arrive (%s)\n  the tunnel's log: %s\n", s.tun.Kind(), why, s.tun.LogPath())
+			fmt.Fprint(s.errOut, s.opts.IO.ErrorLine(fmt.Sprintf("the %s tunnel no longer reaches this listen: two probes in a row did not arrive (%s)\n  the tunnel's log: %s", s.tun.Kind(), why, s.tun.LogPath())))
 			cancel(errTunnelDied)
 		case <-stop:
 		}

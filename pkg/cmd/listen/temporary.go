@@ -64,7 +64,7 @@ func (s *session) prepareConfig() (tempsubs.Config, error) {
 		return tempsubs.Config{}, err
 	}
 	s.prepared = &tempsubs.Config{
-		ErrOut: s.errOut, Client: client, Store: st, Scope: scope, Now: opts.Now,
+		ErrOut: s.errOut, Lines: opts.IO, Client: client, Store: st, Scope: scope, Now: opts.Now,
 		Events: opts.RegisterEvents, Filters: opts.Filters,
 	}
 	return *s.prepared, nil

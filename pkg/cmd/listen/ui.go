@@ -24,7 +24,7 @@ type uiSession struct {
 // startUI binds the inspector's listener (before the receiver's, so that a port in
 // use fails before anything is received) and builds its renderer, which prints
 // "Inspector: URL" after the Ready line.
-func startUI(ctx context.Context, opts *ListenOptions, catalog *events.Catalog, matcher *events.Matcher) (*uiSession, error) {
+func startUI(ctx context.Context, opts *ListenOptions, catalog *events.Catalog, matcher *events.Matcher, errOut io.Writer) (*uiSession, error) {
 	store := inspector.NewStore(opts.UIKeep)
 	srv, err := inspector.New(inspector.Options{
 		Store:     store,
@@ -45,19 +45,19 @@ func startUI(ctx context.Context, opts *ListenOptions, catalog *events.Catalog, 
 		return nil, err
 	}
 	if !inspector.IsLoopback(opts.UIHost) {
-		fmt.Fprintf(opts.IO.ErrOut, "warning: the inspector is served on %s: it shows your deliveries' personal data to whoever has its URL (with the token)\n", opts.UIHost)
+		opts.IO.Warnf("%s", inspector.ExposedWarning(opts.UIHost))
 	}
 	var onReady func()
 	if opts.Open {
 		onReady = func() {
 			if err := opts.OpenBrowser(ctx, srv.URL()); err != nil {
-				fmt.Fprintf(opts.IO.ErrOut, "warning: --open: %v; open %s yourself\n", err, srv.URL())
+				fmt.Fprint(errOut, opts.IO.WarningLine(inspector.OpenFailedWarning(err, srv.URL())))
 			}
 		}
 	}
 	return &uiSession{
 		server:   srv,
-		renderer: inspector.NewRenderer(store, opts.IO.ErrOut, srv.URL(), onReady),
+		renderer: inspector.NewRenderer(store, errOut, srv.URL(), onReady),
 		done:     make(chan struct{}),
 	}, nil
 }
