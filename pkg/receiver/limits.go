@@ -124,6 +124,8 @@ type limitConn struct {
 	net.Conn
 	l    *limitListener
 	once sync.Once
+	// busy: a request is in flight on it (see activeConns).
+	busy atomic.Bool
 }
 
 func (c *limitConn) Close() error {
@@ -148,35 +150,38 @@ func (c *limitConn) CloseWrite() error {
 // StateActive), so that an abandoned stop can end as soon as every answer is out
 // rather than after the whole shutdown grace: http.Server.Shutdown also waits for
 // connections that are new (for up to 5 s) although nothing is being served on them.
-// A connection leaves StateActive only once its answer has been written out.
+// A connection leaves StateActive only once its answer has been written out. Each
+// connection's own state is a flag on its limitConn, so that counting costs an
+// atomic swap and add per request on the hot path, and a lock only while draining.
 type activeConns struct {
-	mu    sync.Mutex
-	state map[net.Conn]http.ConnState
-	n     int
-	idle  chan struct{}
+	n        atomic.Int64
+	watching atomic.Bool
+	mu       sync.Mutex
+	idle     chan struct{}
 }
 
-// track is the server's ConnState hook.
+// track is the server's ConnState hook. Every connection comes from the engine's
+// limitListener.
 func (a *activeConns) track(c net.Conn, s http.ConnState) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if a.state == nil {
-		a.state = map[net.Conn]http.ConnState{}
+	lc, ok := c.(*limitConn)
+	if !ok {
+		return
 	}
-	if a.state[c] == http.StateActive {
-		a.n--
+	active := s == http.StateActive
+	if lc.busy.Swap(active) == active {
+		return
 	}
-	if s == http.StateActive {
-		a.n++
+	if active {
+		a.n.Add(1)
+		return
 	}
-	if s == http.StateClosed || s == http.StateHijacked {
-		delete(a.state, c)
-	} else {
-		a.state[c] = s
-	}
-	if a.n == 0 && a.idle != nil {
-		close(a.idle)
-		a.idle = nil
+	if a.n.Add(-1) == 0 && a.watching.Load() {
+		a.mu.Lock()
+		if a.idle != nil && a.n.Load() == 0 {
+			close(a.idle)
+			a.idle = nil
+		}
+		a.mu.Unlock()
 	}
 }
 
@@ -184,8 +189,9 @@ func (a *activeConns) track(c net.Conn, s http.ConnState) {
 func (a *activeConns) drained() <-chan struct{} {
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	a.watching.Store(true)
 	c := make(chan struct{})
-	if a.n == 0 {
+	if a.n.Load() == 0 {
 		close(c)
 	} else {
 		a.idle = c
