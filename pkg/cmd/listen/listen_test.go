@@ -421,6 +421,7 @@ func TestListenValidation(t *testing.T) {
 		{[]string{"--tunnel-bin", "/opt/cloudflared"}, 2, "--tunnel-bin and --tunnel-timeout go with --tunnel"},
 		{[]string{"--no-probe"}, 2, "--no-probe goes with --register or --tunnel"},
 		{[]string{"--tunnel", "ngrok", "--tunnel-timeout", "0s", "--event", "user.deleted"}, 2, "invalid --tunnel-timeout 0s"},
+		{[]string{"--tunnel", "ngrok", "--tunnel-check", "-1s", "--event", "user.deleted"}, 2, "invalid --tunnel-check -1s: give a duration, or 0 for no checks"},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
