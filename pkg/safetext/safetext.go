@@ -117,13 +117,23 @@ func AppendEscaped(b []byte, s string, keepNewlines bool) []byte {
 // AppendJSONString appends s as a JSON string literal that is also safe on a
 // terminal: every unsafe rune, DEL included, is a \u escape; invalid UTF-8 becomes
 // U+FFFD, as encoding/json does.
-func AppendJSONString(b []byte, s string) []byte {
+func AppendJSONString(b []byte, s string) []byte { return appendJSONString(b, s, true) }
+
+// AppendPlainJSONString appends s as a JSON string literal escaping only what JSON
+// requires, and U+2028/U+2029 as encoding/json does; invalid UTF-8 becomes U+FFFD.
+// It is for payloads that carry what the user gave as it was given (sample's
+// documents): they are sent, not shown.
+func AppendPlainJSONString(b []byte, s string) []byte { return appendJSONString(b, s, false) }
+
+// appendJSONString writes a JSON string literal; terminal also escapes DEL and every
+// unsafe rune.
+func appendJSONString(b []byte, s string, terminal bool) []byte {
 	b = append(b, '"')
 	start := 0
 	for i := 0; i < len(s); {
 		c := s[i]
 		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' && c != 0x7f {
+			if c >= 0x20 && c != '"' && c != '\\' && (c != 0x7f || !terminal) {
 				i++
 				continue
 			}
@@ -152,7 +162,7 @@ func AppendJSONString(b []byte, s string) []byte {
 			start = i
 			continue
 		}
-		if Unsafe(r) {
+		if terminal && Unsafe(r) || r == '\u2028' || r == '\u2029' {
 			b = append(b, s[start:i]...)
 			b = appendUnicodeEscape(b, r)
 			i += size

@@ -1,6 +1,7 @@
 package safetext
 
 import (
+	"bytes"
 	"encoding/json"
 	"strings"
 	"testing"
@@ -159,5 +160,26 @@ func BenchmarkAppendCompactJSON(b *testing.B) {
 	b.SetBytes(int64(len(doc)))
 	for b.Loop() {
 		sink = AppendCompactJSON(sink[:0], doc)
+	}
+}
+
+// The plain escaper writes what encoding/json writes (HTML escaping off): what the
+// user gave stays as given — DEL, C1 and bidi controls raw — and only JSON's own
+// escapes and U+2028/U+2029 are escaped.
+func TestAppendPlainJSONStringIsEncodingJSON(t *testing.T) {
+	for _, s := range []string{
+		"", "plain", `quo"te \ back`, "tab\tnl\nret\r", "\x00\x01\x1f", "del\x7f", "c1\u0085\u009b",
+		"bidi\u202egnp.exe\u2066", "ls\u2028ps\u2029", "bad\xffutf8\xc3", "emoji 😀 Müller",
+	} {
+		var want bytes.Buffer
+		enc := json.NewEncoder(&want)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(s); err != nil {
+			t.Fatal(err)
+		}
+		got := string(AppendPlainJSONString(nil, s))
+		if got != strings.TrimSuffix(want.String(), "\n") {
+			t.Errorf("%q: got %s, want %s", s, got, want.String())
+		}
 	}
 }
