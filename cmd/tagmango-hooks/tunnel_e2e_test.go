@@ -397,6 +397,10 @@ func TestListenTunnelFailures(t *testing.T) {
 			if strings.Contains(stderr, "Ready:") || len(tagmango) != 0 {
 				t.Errorf("calls %v; stderr:\n%s", r.calls(), stderr)
 			}
+			// A program that could not be run was never started: nothing says it was.
+			if started := strings.Contains(stderr, "Started "); started == (tc.noFakes || strings.HasPrefix(tc.name, "missing")) {
+				t.Errorf("started %v:\n%s", started, stderr)
+			}
 			if strings.Contains(stderr, "the tunnel's log: ") {
 				logPath := regexp.MustCompile(`the tunnel's log: (\S+)`).FindStringSubmatch(stderr)[1]
 				if b, err := os.ReadFile(logPath); err != nil || !strings.Contains(string(b), "stderr ") {

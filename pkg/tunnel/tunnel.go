@@ -67,6 +67,9 @@ type Config struct {
 	// KillAfter is the wait between SIGTERM and SIGKILL in Stop; 0 means
 	// DefaultKillAfter.
 	KillAfter time.Duration
+	// Started, when set, is called once the program runs, before Start waits for its
+	// URL: the moment to say so (a missing program is an error, not a start).
+	Started func()
 }
 
 // Target is the local URL the tunnel forwards to.
@@ -138,6 +141,9 @@ func Start(ctx context.Context, cfg Config) (*Tunnel, error) {
 	if err := t.spawn(bin, args); err != nil {
 		logFile.Close()
 		return nil, &Error{Msg: fmt.Sprintf("cannot start %s (%s): %v", cfg.Kind, bin, err), LogPath: cfg.LogPath}
+	}
+	if cfg.Started != nil {
+		cfg.Started()
 	}
 
 	wctx, cancel := context.WithTimeout(ctx, cfg.Timeout)

@@ -89,8 +89,12 @@ func (s *session) begin(ctx context.Context, port int) error {
 		}
 		st, _ := opts.Store()
 		logPath := filepath.Join(filepath.Dir(st.Path), "tunnel-"+opts.Tunnel+"-"+strconv.Itoa(port)+".log")
-		fmt.Fprintf(s.errOut, "Starting %s (its log: %s)…\n", opts.Tunnel, logPath)
-		tun, err := tunnel.Start(ctx, tunnel.Config{Kind: opts.Tunnel, Bin: opts.TunnelBin, Port: port, LogPath: logPath, Timeout: opts.TunnelTimeout})
+		tun, err := tunnel.Start(ctx, tunnel.Config{
+			Kind: opts.Tunnel, Bin: opts.TunnelBin, Port: port, LogPath: logPath, Timeout: opts.TunnelTimeout,
+			Started: func() {
+				fmt.Fprintf(s.errOut, "Started %s (its log: %s); waiting for its public URL…\n", opts.Tunnel, logPath)
+			},
+		})
 		if err != nil {
 			return err
 		}
