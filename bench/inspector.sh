@@ -25,6 +25,7 @@ RUNS=${RUNS:-3}
 BIG=${BIG:-100000}
 
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 for c in wrk taskset curl chromium; do
 	command -v "$c" >/dev/null || { echo "bench/inspector.sh needs $c" >&2; exit 1; }
 done
@@ -35,15 +36,12 @@ PID="" SSE="" BROWSER=""
 cleanup() {
 	for p in "$PID" "$SSE" "$BROWSER"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done
 	wait 2>/dev/null || true
-	[ -n "${KEEP:-}" ] && echo "kept $tmp" >&2 || rm -rf "$tmp"
+	drop_tmp "$tmp"
 }
 trap cleanup EXIT
 
-echo "building…" >&2
-go build -o "$tmp/tagmango-hooks" ./cmd/tagmango-hooks
-go build -o "$tmp/loadgen" ./bench/loadgen
+build "$tmp" loadgen
 
-. bench/lib.sh
 wrk_body "$tmp"
 
 # start NAME ARGS… — a listen --json on CPU 0; sets PID, URL and, with --ui, UI.

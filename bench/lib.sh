@@ -16,3 +16,20 @@ wrk.body = f:read("*a")
 f:close()
 LUA
 }
+
+# build DIR [BENCH_PROGRAM...] builds tagmango-hooks and the named programs of bench/
+# (loadgen, minimal…) into DIR.
+build() {
+	local dir=$1
+	shift
+	echo "building…" >&2
+	go build -o "$dir/tagmango-hooks" ./cmd/tagmango-hooks
+	for prog in "$@"; do
+		go build -o "$dir/$prog" "./bench/$prog"
+	done
+}
+
+# drop_tmp DIR removes the scripts' scratch directory, or keeps it with KEEP=1.
+drop_tmp() {
+	if [ -n "${KEEP:-}" ]; then echo "kept $1" >&2; else rm -rf "$1"; fi
+}

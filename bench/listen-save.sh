@@ -21,6 +21,7 @@ N=${N:-20000}
 FSYNC=${FSYNC:-0}
 
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 for c in wrk taskset; do
 	command -v "$c" >/dev/null || { echo "bench/listen-save.sh needs $c" >&2; exit 1; }
 done
@@ -30,15 +31,12 @@ tmp=$(mktemp -d)
 PID=""
 cleanup() {
 	[ -n "$PID" ] && kill "$PID" 2>/dev/null || true
-	[ -n "${KEEP:-}" ] && echo "kept $tmp" >&2 || rm -rf "$tmp"
+	drop_tmp "$tmp"
 }
 trap cleanup EXIT
 
-echo "building…" >&2
-go build -o "$tmp/tagmango-hooks" ./cmd/tagmango-hooks
-go build -o "$tmp/loadgen" ./bench/loadgen
+build "$tmp" loadgen
 
-. bench/lib.sh
 wrk_body "$tmp"
 
 # start NAME ARGS… — a listen on CPU 0; sets PID and URL.

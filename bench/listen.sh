@@ -28,6 +28,7 @@ LOAD_CPU=1
 RECV_CPU=0
 
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 
 need() {
 	command -v "$1" >/dev/null 2>&1 && return
@@ -51,13 +52,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
-echo "building…" >&2
-go build -o "$tmp/tagmango-hooks" ./cmd/tagmango-hooks
-go build -o "$tmp/minimal" ./bench/minimal
-go build -o "$tmp/loadgen" ./bench/loadgen
+build "$tmp" minimal loadgen
 
 # The webinar.reminder.all example payload (454 bytes).
-. bench/lib.sh
 wrk_body "$tmp"
 
 # start NAME CMD... — starts a receiver on RECV_CPU and waits for its Ready line;
