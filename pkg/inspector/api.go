@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/events"
+	"github.com/tagmango-hooks/tagmango-hooks/pkg/receiver"
 )
 
 // maxLimit bounds one page of /api/deliveries.
@@ -108,19 +109,33 @@ func (s *Server) info(w http.ResponseWriter, _ *http.Request) {
 }
 
 // list answers the entries that pass the filter, oldest first: those after the
-// "after" id (and before "before"), at most "limit" of them.
+// "after" id (and before "before"), at most "limit" of them; with view=list, as list
+// entries.
 func (s *Server) list(w http.ResponseWriter, r *http.Request) {
 	f, msg := parseFilter(r)
 	if f == nil {
 		apiError(w, http.StatusBadRequest, msg)
 		return
 	}
-	recs, dropped, version := s.opts.Store.snapshotVersion()
+	list, msg := parseView(r)
+	if msg != "" {
+		apiError(w, http.StatusBadRequest, msg)
+		return
+	}
+	slots, dropped, version := s.opts.Store.snapshotVersion()
 	b := make([]byte, 0, 4096)
 	b = append(b, `{"deliveries":[`...)
 	n, more, last := 0, false, f.after
-	for _, rec := range recs {
-		if rec.id <= f.after || (f.before > 0 && rec.id >= f.before) || !rec.matches(f) {
+	var u receiver.Unpacker
+	for _, sl := range slots {
+		if sl.id <= f.after || (f.before > 0 && sl.id >= f.before) {
+			continue
+		}
+		if f.needsDelivery() {
+			if rec := sl.open(&u); !rec.matches(f) {
+				continue
+			}
+		} else if !sl.matches(f) {
 			continue
 		}
 		if n == f.limit {
@@ -130,9 +145,14 @@ func (s *Server) list(w http.ResponseWriter, r *http.Request) {
 		if n > 0 {
 			b = append(b, ',')
 		}
-		b = rec.appendEntry(b, false)
+		if list {
+			b = sl.appendListEntry(b)
+		} else {
+			rec := sl.open(&u)
+			b = rec.appendEntry(b, false)
+		}
 		n++
-		last = rec.id
+		last = sl.id
 	}
 	b = append(b, `],"count":`...)
 	b = strconv.AppendInt(b, int64(n), 10)
@@ -141,7 +161,7 @@ func (s *Server) list(w http.ResponseWriter, r *http.Request) {
 	b = append(b, `,"last":`...)
 	b = strconv.AppendInt(b, last, 10)
 	b = append(b, `,"kept":`...)
-	b = strconv.AppendInt(b, int64(len(recs)), 10)
+	b = strconv.AppendInt(b, int64(len(slots)), 10)
 	b = append(b, `,"dropped":`...)
 	b = strconv.AppendInt(b, dropped, 10)
 	b = append(b, `,"version":`...)
@@ -158,7 +178,7 @@ func (s *Server) lookup(w http.ResponseWriter, r *http.Request) (*record, bool) 
 		apiError(w, http.StatusBadRequest, "the id is a number ≥ 1")
 		return nil, false
 	}
-	rec, ok := s.opts.Store.get(id)
+	sl, ok := s.opts.Store.get(id)
 	if !ok {
 		if id < s.opts.Store.nextIDValue() {
 			apiError(w, http.StatusNotFound, "entry "+strconv.FormatInt(id, 10)+" is no longer kept (the inspector keeps the latest "+strconv.Itoa(s.opts.Store.Keep())+"; --ui-keep)")
@@ -167,7 +187,8 @@ func (s *Server) lookup(w http.ResponseWriter, r *http.Request) (*record, bool) 
 		}
 		return nil, false
 	}
-	return rec, true
+	rec := sl.open(new(receiver.Unpacker))
+	return &rec, true
 }
 
 // detail answers one entry with the body's exact bytes, the schema check table and
@@ -213,12 +234,19 @@ func (s *Server) export(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f.limit = maxLimit
-	recs, _ := s.opts.Store.snapshot()
+	slots, _ := s.opts.Store.snapshot()
 	w.Header().Set("Content-Type", "application/x-ndjson")
 	w.Header().Set("Content-Disposition", `attachment; filename="deliveries.jsonl"`)
-	var buf []byte
-	for _, rec := range recs {
-		if rec.kind != kindDelivery || rec.id <= f.after || (f.before > 0 && rec.id >= f.before) || !rec.matches(f) {
+	var (
+		buf []byte
+		u   receiver.Unpacker
+	)
+	for _, sl := range slots {
+		if sl.replay || sl.id <= f.after || (f.before > 0 && sl.id >= f.before) {
+			continue
+		}
+		rec := sl.open(&u)
+		if !rec.matches(f) {
 			continue
 		}
 		buf = rec.saveLine(buf[:0])
@@ -239,7 +267,7 @@ func (s *Server) catalog(w http.ResponseWriter, _ *http.Request) {
 // stats sums up the entries kept: deliveries by event, per second, and the
 // forward (or replay) latency percentiles, overall and per second.
 func (s *Server) stats(w http.ResponseWriter, _ *http.Request) {
-	recs, dropped := s.opts.Store.snapshot()
+	slots, dropped := s.opts.Store.snapshot()
 	type second struct {
 		T     int64   `json:"t"`
 		N     int     `json:"n"`
@@ -253,13 +281,15 @@ func (s *Server) stats(w http.ResponseWriter, _ *http.Request) {
 		latencies []time.Duration
 	)
 	deliveries := 0
-	for _, rec := range recs {
-		if rec.kind != kindDelivery {
+	var u receiver.Unpacker
+	for _, sl := range slots {
+		if sl.replay {
 			continue
 		}
+		rec := sl.open(&u)
 		deliveries++
 		byEvent[rec.d.Event]++
-		t := rec.d.ReceivedAt.Unix()
+		t := rec.unix
 		if len(secs) == 0 || secs[len(secs)-1].T != t {
 			secs = append(secs, &second{T: t})
 		}

@@ -30,7 +30,7 @@ func (s *Server) curl(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	_, _ = w.Write([]byte(curlCommand(to, replayHeader(rec.d.Header), rec.d.Body)))
+	_, _ = w.Write([]byte(curlCommand(to, replayHeader(rec.d.Headers()), rec.d.Body)))
 }
 
 // curlCommand is the command line; it ends with a newline.

@@ -34,7 +34,10 @@ const reorderWindow = 4096
 // without the detection, are detected afresh.
 func Load(ctx context.Context, store *Store, m *events.Matcher, name string, r io.Reader, warn func(string)) (LoadResult, error) {
 	var res LoadResult
-	var window []*record // sorted by seq
+	var (
+		window  []slot // sorted by seq
+		scratch []byte
+	)
 	flush := func(keep int) {
 		for len(window) > keep {
 			store.add(window[0])
@@ -62,9 +65,10 @@ func Load(ctx context.Context, store *Store, m *events.Matcher, name string, r i
 			res.Skipped++
 			continue
 		}
-		rec := newRecord(savedDelivery(l, m), kindDelivery, name)
-		i, _ := slices.BinarySearchFunc(window, rec.d.Seq, func(r *record, seq int64) int { return cmp.Compare(r.d.Seq, seq+1) })
-		window = slices.Insert(window, i, rec)
+		var sl slot
+		sl, scratch = newSlot(savedDelivery(l, m), name, 0, "", scratch)
+		i, _ := slices.BinarySearchFunc(window, sl.seq, func(r slot, seq int64) int { return cmp.Compare(r.seq, seq+1) })
+		window = slices.Insert(window, i, sl)
 		flush(reorderWindow)
 		res.Loaded++
 	}

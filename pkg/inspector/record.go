@@ -1,6 +1,9 @@
 package inspector
 
 import (
+	"bytes"
+	"encoding/binary"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -17,17 +20,25 @@ const (
 	kindReplay   = "replay"
 )
 
-// record is one entry of the store. It never changes once added, but for its
-// --json line, encoded once when first asked for.
-type record struct {
+// slot is how the store keeps an entry: a few numbers and flags, and one byte slice
+// without pointers — who, what, replayTo and file, the delivery packed
+// (receiver.AppendPacked), then its list entry from after the id, encoded once for
+// the page's list and stream. Ten thousand kept entries are then ten thousand
+// objects the garbage collector need not scan, so the receiver's answers do not
+// wait for collections that would, and the page's stream costs a copy per entry. A
+// slot never changes once added: an update (a forward answer arriving) is a new
+// slot in its place.
+type slot struct {
 	id, version int64
-	kind        string
-	// file is the save file an inspected delivery came from, "" for listen.
-	file string
-	// d is the delivery as the engine handed it over (receiver.KeepCopy): neither it
-	// nor what it points to changes afterwards (a forward answer comes as a new
-	// record), so readers share it without a lock. Its payload has no members.
-	d receiver.Delivery
+	// seq is the delivery's; unix when it was received (seconds), for the stats.
+	seq, unix int64
+	// replayOf is the id of the entry a replay resent, 0 for a delivery.
+	replayOf int64
+	latency  time.Duration
+	// listAt is where the list entry starts in data.
+	listAt int
+	// replay marks a replay sent from the page or the API.
+	replay bool
 	// checked says the checks failed (duplicates aside); duplicate that it is one.
 	checked, duplicate bool
 	// pending marks a forwarded delivery whose answer has not come yet.
@@ -35,61 +46,146 @@ type record struct {
 	// forwarded: a forward (or, for a replay, the send) happened; failed: it did not
 	// get a 2xx.
 	forwarded, failed bool
-	latency           time.Duration
-	// replayOf is the id of the entry a replay resent; replayTo its target.
-	replayOf int64
-	replayTo string
-	// who and what the delivery is about (summary).
-	who, what string
+	data              []byte
 }
 
-// newRecord keeps a copy of d. It runs on the receiver's processing goroutine, so it
-// does no more than copy: encoding is left to the readers.
-func newRecord(d *receiver.Delivery, kind, file string) *record {
-	r := &record{
-		kind:      kind,
-		file:      file,
-		d:         *d.KeepCopy(),
+// newSlot packs d as a delivery (replayOf 0) or as the replay of entry replayOf to
+// replayTo. It runs on the receiver's processing goroutine, so it copies and
+// encodes the list entry once, no more. scratch is the caller's buffer to pack in,
+// returned for the next call; the slot gets an exact copy.
+func newSlot(d *receiver.Delivery, file string, replayOf int64, replayTo string, scratch []byte) (slot, []byte) {
+	sl := slot{
+		seq:       d.Seq,
+		unix:      d.ReceivedAt.Unix(),
+		replay:    replayOf != 0,
+		replayOf:  replayOf,
 		duplicate: d.DuplicateOf != 0,
 		pending:   d.ForwardTo != "" && d.Forward == nil,
 	}
-	r.checked = len(d.Warnings) > 1 || (len(d.Warnings) == 1 && !r.duplicate)
-	if d.IsJSON {
-		// From the engine's parse: the copy does not keep the members.
-		r.who, r.what = summary(d.Payload())
-	}
+	sl.checked = len(d.Warnings) > 1 || (len(d.Warnings) == 1 && !sl.duplicate)
 	if f := d.Forward; f != nil {
-		r.forwarded, r.failed, r.latency = true, f.Failed(), f.Latency
-		// Without its link back to the engine's delivery.
-		fc := receiver.ForwardResult{Seq: f.Seq, URL: f.URL, Status: f.Status, Answered: f.Answered, Latency: f.Latency,
-			Header: f.Header, Body: f.Body, BodySize: f.BodySize, Message: f.Message, Err: f.Err}
-		r.d.Forward = &fc
+		sl.forwarded, sl.failed, sl.latency = true, f.Failed(), f.Latency
 	}
-	return r
+	b := scratch[:0]
+	if d.IsJSON {
+		// From the engine's parse, which the packed delivery does not keep.
+		b = appendSummary(b, d.Payload())
+	} else {
+		b = append(b, 0, 0)
+	}
+	b = appendString(b, replayTo)
+	b = appendString(b, file)
+	b = receiver.AppendPacked(b, d)
+	sl.listAt = len(b)
+	rec := record{slot: sl, d: d}
+	rec.readNames(b)
+	b = rec.appendMembers(b)
+	b = append(receiver.AppendListMembers(b, d), '}')
+	sl.data = bytes.Clone(b)
+	return sl, b
 }
 
-// names is who and what the delivery is about.
-func (r *record) names() (who, what string) { return r.who, r.what }
+// record is an entry read back from its slot, for the API: the slot's numbers and
+// the delivery, whose strings view the slot's bytes.
+type record struct {
+	slot
+	kind string
+	// d is the delivery; with the Unpacker of open, valid until its next use.
+	d *receiver.Delivery
+	// who and what the delivery is about (name <email>; the course, webinar or
+	// mango); replayTo a replay's target; file the save file an inspected delivery
+	// came from, "" for listen.
+	who, what, replayTo, file string
+}
+
+// open reads sl back, with u's memory (see receiver.Unpacker).
+func (sl slot) open(u *receiver.Unpacker) record {
+	rec := record{slot: sl}
+	packed := rec.readNames(sl.data)
+	rec.d = u.Unpack(packed[:len(packed)-(len(sl.data)-sl.listAt)])
+	return rec
+}
+
+// readNames sets kind, who, what, replayTo and file from data, the slot's bytes (or
+// their beginning), and returns what follows them.
+func (r *record) readNames(data []byte) []byte {
+	r.kind = kindDelivery
+	if r.replay {
+		r.kind = kindReplay
+	}
+	sr := slotReader{b: data}
+	r.who, r.what, r.replayTo, r.file = sr.str(), sr.str(), sr.str(), sr.str()
+	return sr.b
+}
+
+// file is the save file sl came from, without unpacking the delivery.
+func (sl slot) file() string {
+	var r record
+	r.readNames(sl.data)
+	return r.file
+}
+
+// appendListEntry writes the entry as the list (and the page's stream) shows it:
+// appendEntry without method, path, headers and the forward's answer
+// (receiver.AppendListLine) — what a row and the page's filters use. It was encoded
+// when the slot was made: this adds the id.
+func (sl slot) appendListEntry(b []byte) []byte {
+	b = append(b, `{"id":`...)
+	b = strconv.AppendInt(b, sl.id, 10)
+	b = append(b, ',')
+	return append(b, sl.data[sl.listAt:]...)
+}
+
+// appendString writes s as its length (a varint) and its bytes.
+func appendString(b []byte, s string) []byte {
+	b = binary.AppendVarint(b, int64(len(s)))
+	return append(b, s...)
+}
+
+// slotReader reads the strings appendString wrote.
+type slotReader struct{ b []byte }
+
+func (r *slotReader) str() string {
+	n, w := binary.Varint(r.b)
+	r.b = r.b[w:]
+	s := string(r.b[:n])
+	r.b = r.b[n:]
+	return s
+}
 
 // saveLine appends the --save line of the record, newline included.
-func (r *record) saveLine(b []byte) []byte { return receiver.AppendSaveLine(b, &r.d) }
+func (r *record) saveLine(b []byte) []byte { return receiver.AppendSaveLine(b, r.d) }
 
 // appendEntry writes the entry of r as the API shows it: the `listen --json` line
 // with the inspector's members first — id, kind, size, who, what, replayOf,
 // replayTo, file — and, with raw, the body's exact bytes as the --save line has them.
 func (r *record) appendEntry(b []byte, raw bool) []byte {
-	d := &r.d
-	who, what := r.names()
 	b = append(b, `{"id":`...)
 	b = strconv.AppendInt(b, r.id, 10)
-	b = append(b, `,"kind":"`...)
+	b = append(b, ',')
+	b = r.appendMembers(b)
+	start := len(b)
+	if raw {
+		b = receiver.AppendSaveLine(b, r.d)
+	} else {
+		b = receiver.AppendJSONLine(b, r.d)
+	}
+	// The line's own "{" goes (the members above opened the object); its "}\n"
+	// stays without the newline.
+	return append(b[:start], b[start+1:len(b)-1]...)
+}
+
+// appendMembers writes the inspector's members after the id, each followed by a
+// comma.
+func (r *record) appendMembers(b []byte) []byte {
+	b = append(b, `"kind":"`...)
 	b = append(b, r.kind...)
 	b = append(b, `","size":`...)
 	b = strconv.AppendInt(b, int64(len(r.d.Body)), 10)
 	b = append(b, `,"who":`...)
-	b = safetext.AppendJSONString(b, who)
+	b = safetext.AppendJSONString(b, r.who)
 	b = append(b, `,"what":`...)
-	b = safetext.AppendJSONString(b, what)
+	b = safetext.AppendJSONString(b, r.what)
 	b = append(b, `,"replayOf":`...)
 	if r.replayOf == 0 {
 		b = append(b, "null"...)
@@ -108,66 +204,101 @@ func (r *record) appendEntry(b []byte, raw bool) []byte {
 	} else {
 		b = safetext.AppendJSONString(b, r.file)
 	}
-	b = append(b, ',')
-	start := len(b)
-	if raw {
-		b = receiver.AppendSaveLine(b, d)
-	} else {
-		b = receiver.AppendJSONLine(b, d)
-	}
-	// The line's own "{" goes (the members above opened the object); its "}\n"
-	// stays without the newline.
-	b = append(b[:start], b[start+1:len(b)-1]...)
-	return b
+	return append(b, ',')
 }
 
-// summary is who (name <email>) and what (course, webinar or mango) a payload is
-// about, from the fields TagMango's payloads use.
-func summary(p *jsonscan.Result) (who, what string) {
-	str := func(name string) string {
-		if m, ok := p.Lookup(name); ok {
-			if s, ok := m.StringValue(); ok {
-				return s
-			}
-		}
-		return ""
-	}
-	name, email := str("name"), str("email")
-	switch {
-	case name != "" && email != "":
-		who = name + " <" + email + ">"
-	default:
-		who = name + email
-	}
-	for _, f := range [...]string{"course", "webinar", "mangoTitle", "mangoName", "mangoes"} {
-		if what = str(f); what != "" {
-			return who, what
-		}
-	}
-	if cl, ok := p.Lookup("callList"); ok {
-		if els := cl.Elements(); len(els) > 0 {
-			for _, m := range els[0].Members() {
-				if s, ok := m.StringValue(); ok && m.Name == "webinar" {
-					return who, s
-				}
+// appendSummary writes who (name <email>) and what (course, webinar or mango) a
+// payload is about, from the fields TagMango's payloads use, as two strings (see
+// appendString). One pass over the members, as it runs for every delivery.
+func appendSummary(b []byte, p *jsonscan.Result) []byte {
+	var name, email, what, callList jsonscan.Member
+	rank := len(whatFields)
+	for _, m := range p.Members {
+		switch m.Name {
+		case "name":
+			name = first(name, m)
+		case "email":
+			email = first(email, m)
+		case "callList":
+			callList = first(callList, m)
+		default:
+			if i := slices.Index(whatFields[:rank], m.Name); i >= 0 && isNonEmptyString(m) {
+				what, rank = m, i
 			}
 		}
 	}
-	return who, ""
+	var buf [256]byte
+	who := appendStringValue(buf[:0], name)
+	if len(who) > 0 && isNonEmptyString(email) {
+		who = append(who, " <"...)
+		who = appendStringValue(who, email)
+		who = append(who, '>')
+	} else {
+		who = appendStringValue(who, email)
+	}
+	b = binary.AppendVarint(b, int64(len(who)))
+	b = append(b, who...)
+	w := buf[:0]
+	if what.Kind == jsonscan.KindString {
+		w = appendStringValue(w, what)
+	} else if els := callList.Elements(); len(els) > 0 {
+		for _, m := range els[0].Members() {
+			if m.Name == "webinar" && m.Kind == jsonscan.KindString {
+				w = appendStringValue(w, m)
+				break
+			}
+		}
+	}
+	b = binary.AppendVarint(b, int64(len(w)))
+	return append(b, w...)
 }
+
+// first is the member already found, else m (as a lookup by name finds the first).
+func first(found, m jsonscan.Member) jsonscan.Member {
+	if found.Raw != nil {
+		return found
+	}
+	return m
+}
+
+// whatFields are the members that say what a delivery is about, the first present
+// (and not empty) winning.
+var whatFields = [...]string{"course", "webinar", "mangoTitle", "mangoName", "mangoes"}
+
+func isNonEmptyString(m jsonscan.Member) bool { return m.Kind == jsonscan.KindString && len(m.Raw) > 2 }
+
+// appendStringValue appends a string member's value ("" for other kinds).
+func appendStringValue(b []byte, m jsonscan.Member) []byte {
+	if m.Kind != jsonscan.KindString {
+		return b
+	}
+	inner := m.Raw[1 : len(m.Raw)-1]
+	if !bytes.ContainsRune(inner, '\\') {
+		return append(b, inner...)
+	}
+	s, _ := m.StringValue()
+	return append(b, s...)
+}
+
+// matches reports whether sl passes the filter's tests of the slot's flags.
+func (sl slot) matches(f *filter) bool {
+	switch {
+	case f.warnings && !sl.checked,
+		f.duplicates && !sl.duplicate,
+		f.failed && !sl.failed,
+		f.kind == kindDelivery && sl.replay,
+		f.kind == kindReplay && !sl.replay:
+		return false
+	}
+	return true
+}
+
+// needsDelivery reports that the filter tests the delivery, not only its flags.
+func (f *filter) needsDelivery() bool { return f.event != "" || f.q != "" }
 
 // matches reports whether r passes the filter.
 func (r *record) matches(f *filter) bool {
-	if f.warnings && !r.checked {
-		return false
-	}
-	if f.duplicates && !r.duplicate {
-		return false
-	}
-	if f.failed && !r.failed {
-		return false
-	}
-	if f.kind != "" && r.kind != f.kind {
+	if !r.slot.matches(f) {
 		return false
 	}
 	if f.event != "" && r.d.Event != f.event {
@@ -183,7 +314,7 @@ func (r *record) matches(f *filter) bool {
 		}
 	}
 	if f.q != "" && !containsFold(r.d.Body, f.q) {
-		if who, _ := r.names(); !strings.Contains(strings.ToLower(who), f.q) {
+		if !strings.Contains(strings.ToLower(r.who), f.q) {
 			return false
 		}
 	}

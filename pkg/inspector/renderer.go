@@ -8,7 +8,7 @@ import (
 
 // Renderer is the receiver.Renderer that feeds the store: listen adds it beside its
 // terminal renderer (receiver.Tee). It runs on the engine's processing goroutine and
-// never blocks on the page: each entry is encoded, added under the store's short
+// never blocks on the page: each entry is packed, added under the store's short
 // lock, and the page's readers are woken at Flush without being waited for.
 type Renderer struct {
 	store *Store
@@ -17,6 +17,8 @@ type Renderer struct {
 	pageURL    string
 	onAnnounce func()
 	added      bool
+	// scratch is where deliveries are packed before their slot gets a copy.
+	scratch []byte
 }
 
 // NewRenderer feeds store. When announce is not nil, it gets the line
@@ -30,12 +32,15 @@ func NewRenderer(store *Store, announce io.Writer, pageURL string, onReady func(
 func (r *Renderer) Render(e receiver.Entry) error {
 	switch v := e.(type) {
 	case *receiver.Delivery:
-		r.store.add(newRecord(v, kindDelivery, ""))
+		var sl slot
+		sl, r.scratch = newSlot(v, "", 0, "", r.scratch)
+		r.store.add(sl)
 		r.added = true
 	case *receiver.ForwardResult:
 		if d := v.Delivery; d != nil {
-			rec := newRecord(d, kindDelivery, "")
-			if !r.store.replacePending(v.Seq, func(*record) *record { return rec }) {
+			var sl slot
+			sl, r.scratch = newSlot(d, "", 0, "", r.scratch)
+			if !r.store.replacePending(v.Seq, sl) {
 				return nil // evicted while its answer was awaited
 			}
 			r.added = true

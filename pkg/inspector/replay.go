@@ -77,7 +77,7 @@ func (s *Server) replay(w http.ResponseWriter, r *http.Request) {
 		}
 		body = []byte(*req.Body)
 	}
-	header := replayHeader(rec.d.Header)
+	header := replayHeader(rec.d.Headers())
 	for k, v := range req.Headers {
 		k = http.CanonicalHeaderKey(strings.TrimSpace(k))
 		if k == "" || strings.ContainsAny(k, " \t\r\n:") || strings.ContainsAny(v, "\r\n") {
@@ -177,11 +177,11 @@ func (s *Server) replayRecord(orig *record, to string, header http.Header, body 
 		fr.Message = res.Err.Error()
 	}
 	d.Forward = fr
-	r := newRecord(d, kindReplay, orig.file)
-	r.replayOf, r.replayTo = orig.id, to
-	r = s.opts.Store.add(r)
+	sl, _ := newSlot(d, orig.file, orig.id, to, nil)
+	sl = s.opts.Store.add(sl)
 	s.opts.Store.notify()
-	return r
+	rec := sl.open(new(receiver.Unpacker))
+	return &rec
 }
 
 func pathOnly(uri string) string {

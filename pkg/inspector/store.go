@@ -18,24 +18,24 @@ import (
 const DefaultKeep = 10000
 
 // Store keeps the latest entries, up to a bound; the oldest go first. It is safe for
-// concurrent use. Records are immutable once added: an update (a forward result
-// arriving) replaces the record.
+// concurrent use. Slots are immutable once added: an update (a forward result
+// arriving) replaces the slot, and readers get copies.
 type Store struct {
 	mu   sync.Mutex
 	keep int
-	// ring holds the records in id order: ring[(start+i)%keep] has id first+i.
-	ring  []*record
+	// ring holds the slots in id order: ring[(start+i)%keep] has id first+i.
+	ring  []slot
 	start int
 	n     int
-	first int64 // id of the oldest record kept
-	// nextID and version number records and changes from 1.
+	first int64 // id of the oldest slot kept
+	// nextID and version number entries and changes from 1.
 	nextID, version int64
-	// log[(v-1)%keep] is the id of the record changed at version v.
+	// log[(v-1)%keep] is the id of the entry changed at version v.
 	log     []int64
 	dropped int64
 	// pending maps the seq of a delivery waiting for its forward answer to its id.
 	pending map[int64]int64
-	// changed is closed when records are added or replaced; waiters then ask for
+	// changed is closed when entries are added or replaced; waiters then ask for
 	// a new one. closed says it is closed already, so that a burst with no reader
 	// closes nothing.
 	changed chan struct{}
@@ -47,14 +47,15 @@ func NewStore(keep int) *Store {
 	if keep <= 0 {
 		keep = DefaultKeep
 	}
-	return &Store{keep: keep, ring: make([]*record, keep), log: make([]int64, keep), first: 1, nextID: 1, pending: map[int64]int64{}, changed: make(chan struct{})}
+	return &Store{keep: keep, ring: make([]slot, keep), log: make([]int64, keep), first: 1, nextID: 1, pending: map[int64]int64{}, changed: make(chan struct{})}
 }
 
 // Keep is the bound.
 func (s *Store) Keep() int { return s.keep }
 
-// add numbers r and keeps it, evicting the oldest record when full.
-func (s *Store) add(r *record) *record {
+// add numbers r and keeps it, evicting the oldest entry when full; it returns r as
+// kept.
+func (s *Store) add(r slot) slot {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	r.id = s.nextID
@@ -64,26 +65,26 @@ func (s *Store) add(r *record) *record {
 	s.logChange(r.id)
 	if s.n == s.keep {
 		old := s.ring[s.start]
-		s.ring[s.start] = nil
+		s.ring[s.start] = slot{}
 		s.start = (s.start + 1) % s.keep
 		s.n--
 		s.first++
 		s.dropped++
-		if old != nil && old.pending && s.pending[old.d.Seq] == old.id {
-			delete(s.pending, old.d.Seq)
+		if old.pending && s.pending[old.seq] == old.id {
+			delete(s.pending, old.seq)
 		}
 	}
 	s.ring[(s.start+s.n)%s.keep] = r
 	s.n++
-	if r.kind == kindDelivery && r.pending {
-		s.pending[r.d.Seq] = r.id
+	if !r.replay && r.pending {
+		s.pending[r.seq] = r.id
 	}
 	return r
 }
 
-// replacePending swaps the record of a delivery that waited for its forward answer
-// for one with the answer; false when that record is gone (evicted) or unknown.
-func (s *Store) replacePending(seq int64, build func(old *record) *record) bool {
+// replacePending puts r, a delivery with its forward answer, in the place of the
+// one that waited for it; false when that one is gone (evicted) or unknown.
+func (s *Store) replacePending(seq int64, r slot) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	id, ok := s.pending[seq]
@@ -95,7 +96,6 @@ func (s *Store) replacePending(seq int64, build func(old *record) *record) bool 
 	if !ok {
 		return false
 	}
-	r := build(s.ring[i])
 	r.id = id
 	s.version++
 	r.version = s.version
@@ -133,13 +133,13 @@ func (s *Store) wait() <-chan struct{} {
 	return s.changed
 }
 
-// get returns the record with id.
-func (s *Store) get(id int64) (*record, bool) {
+// get returns the entry with id.
+func (s *Store) get(id int64) (slot, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	i, ok := s.index(id)
 	if !ok {
-		return nil, false
+		return slot{}, false
 	}
 	return s.ring[i], true
 }
@@ -151,52 +151,51 @@ func (s *Store) idOfSeq(file string, seq int64) int64 {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for i := s.n - 1; i >= 0; i-- {
-		if r := s.ring[(s.start+i)%s.keep]; r.kind == kindDelivery && r.d.Seq == seq && r.file == file {
+		if r := s.ring[(s.start+i)%s.keep]; !r.replay && r.seq == seq && r.file() == file {
 			return r.id
 		}
 	}
 	return 0
 }
 
-// snapshot returns the records kept, oldest first, and how many were dropped.
-func (s *Store) snapshot() ([]*record, int64) {
+// snapshot returns the entries kept, oldest first, and how many were dropped.
+func (s *Store) snapshot() ([]slot, int64) {
 	recs, dropped, _ := s.snapshotVersion()
 	return recs, dropped
 }
 
 // snapshotVersion is snapshot with the version it reflects: a stream resumed from
 // it misses nothing.
-func (s *Store) snapshotVersion() ([]*record, int64, int64) {
+func (s *Store) snapshotVersion() ([]slot, int64, int64) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := make([]*record, s.n)
+	out := make([]slot, s.n)
 	for i := range s.n {
 		out[i] = s.ring[(s.start+i)%s.keep]
 	}
 	return out, s.dropped, s.version
 }
 
-// since returns up to limit records changed after version v, in the order of
-// their changes, and the version to ask from next (the latest when nothing is left).
-// A reader asks in small pieces, so that one that writes slowly holds no more than a
-// piece of records that the store has let go. A reader more than keep changes
-// behind gets the records kept that changed since.
-func (s *Store) since(v int64, limit int) ([]*record, int64) {
+// since appends to out up to limit entries changed after version v, in the order of
+// their changes, and returns the version to ask from next (the latest when nothing
+// is left). A reader asks in small pieces, so that one that writes slowly holds no
+// more than a piece of entries that the store has let go. A reader more than keep
+// changes behind gets the entries kept that changed since.
+func (s *Store) since(v int64, limit int, out []slot) ([]slot, int64) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if v >= s.version {
-		return nil, s.version
+		return out, s.version
 	}
-	var out []*record
 	if s.version-v > int64(s.keep) {
 		for i := range s.n {
 			if r := s.ring[(s.start+i)%s.keep]; r.version > v {
 				out = append(out, r)
 			}
 		}
-		slices.SortFunc(out, func(a, b *record) int { return cmp.Compare(a.version, b.version) })
+		slices.SortFunc(out, func(a, b slot) int { return cmp.Compare(a.version, b.version) })
 		if len(out) > limit {
-			out = out[:limit:limit]
+			out = out[:limit]
 			return out, out[limit-1].version
 		}
 		return out, s.version
@@ -214,24 +213,24 @@ func (s *Store) since(v int64, limit int) ([]*record, int64) {
 	return out, s.version
 }
 
-// logChange notes that the record id changed at s.version; s.mu is held.
+// logChange notes that the entry id changed at s.version; s.mu is held.
 func (s *Store) logChange(id int64) { s.log[(s.version-1)%int64(s.keep)] = id }
 
-// Len is how many records are kept; Dropped how many were evicted.
+// Len is how many entries are kept.
 func (s *Store) Len() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.n
 }
 
-// Dropped counts the records evicted to keep the bound.
+// Dropped counts the entries evicted to keep the bound.
 func (s *Store) Dropped() int64 {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.dropped
 }
 
-// nextIDValue is the id the next record will get.
+// nextIDValue is the id the next entry will get.
 func (s *Store) nextIDValue() int64 {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -42,7 +42,7 @@ type Delivery struct {
 	Method string
 	// Path is the request target as received: path and query.
 	Path string
-	// Header is the request's header.
+	// Header is the request's header; nil in an unpacked delivery (see Headers).
 	Header http.Header
 	// Body is the body, byte for byte; empty for a body refused as too large.
 	Body []byte
@@ -89,6 +89,8 @@ type Delivery struct {
 	detected bool
 	// checks are the catalog checks that failed (shared with other deliveries).
 	checks []string
+	// packedHeader is the header of an unpacked delivery (see appendPackedHeader).
+	packedHeader []byte
 	// rejection is the warning the handler attached to a refused delivery.
 	rejection string
 	// wait marks a delivery whose handler waits for its --save line to be written
@@ -160,16 +162,3 @@ func (*Ready) isEntry()         {}
 func (*Delivery) isEntry()      {}
 func (*ForwardResult) isEntry() {}
 func (*Notice) isEntry()        {}
-
-// KeepCopy returns a copy of d for a renderer that keeps deliveries (the inspector).
-// Its payload keeps only what AppendJSONLine and AppendSaveLine read — whether the
-// body is JSON, terminal-safe, how deep it nests — not the parsed members, so that
-// thousands of kept deliveries cost their bodies and little more; its Payload has no
-// Members. Call it from Render: the copy is then never written to, and readers on
-// other goroutines may share it.
-func (d *Delivery) KeepCopy() *Delivery {
-	c := *d
-	p := d.Payload()
-	c.payload = &jsonscan.Result{JSON: p.JSON, Safe: p.Safe, Kind: p.Kind, Depth: p.Depth}
-	return &c
-}

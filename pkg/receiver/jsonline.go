@@ -25,7 +25,20 @@ import (
 // answer, the first bytes of its answer). A JSON body is written on one line as the
 // same value; strings anywhere are escaped so that the line is safe on a terminal.
 func AppendJSONLine(b []byte, d *Delivery) []byte {
-	return append(appendJSONFields(b, d), "}\n"...)
+	return append(appendJSONFields(b, d, false), "}\n"...)
+}
+
+// AppendListLine appends the --json line of d without what a list of deliveries does
+// not show — method, path, headers, and the forward's answer —, newline included:
+// the same members, in the same order, otherwise.
+func AppendListLine(b []byte, d *Delivery) []byte {
+	return append(appendJSONFields(b, d, true), "}\n"...)
+}
+
+// AppendListMembers appends the members of d's AppendListLine, without the braces
+// and the newline: for an object that has members of its own before them.
+func AppendListMembers(b []byte, d *Delivery) []byte {
+	return appendJSONMembers(b, d, true)
 }
 
 // AppendSaveLine appends the --save line of d: the --json line, then the body's
@@ -33,7 +46,7 @@ func AppendJSONLine(b []byte, d *Delivery) []byte {
 // base64) — for replay to send byte for byte. (body may differ from them: a JSON
 // body is written compact, and invalid UTF-8 in a string becomes U+FFFD.)
 func AppendSaveLine(b []byte, d *Delivery) []byte {
-	b = appendJSONFields(b, d)
+	b = appendJSONFields(b, d, false)
 	if utf8.Valid(d.Body) {
 		b = append(b, `,"raw":`...)
 		b = appendJSONString(b, string(d.Body))
@@ -45,9 +58,15 @@ func AppendSaveLine(b []byte, d *Delivery) []byte {
 	return append(b, "}\n"...)
 }
 
-// appendJSONFields writes the line of d without its closing brace.
-func appendJSONFields(b []byte, d *Delivery) []byte {
-	b = append(b, `{"seq":`...)
+// appendJSONFields writes the line of d without its closing brace; list leaves out
+// what AppendListLine does.
+func appendJSONFields(b []byte, d *Delivery, list bool) []byte {
+	return appendJSONMembers(append(b, '{'), d, list)
+}
+
+// appendJSONMembers is appendJSONFields without the opening brace.
+func appendJSONMembers(b []byte, d *Delivery, list bool) []byte {
+	b = append(b, `"seq":`...)
 	b = strconv.AppendInt(b, d.Seq, 10)
 	b = append(b, `,"receivedAt":"`...)
 	b = appendTimestamp(b, d.ReceivedAt)
@@ -55,12 +74,18 @@ func appendJSONFields(b []byte, d *Delivery) []byte {
 	b = appendJSONString(b, d.Event)
 	b = append(b, `,"candidates":`...)
 	b = appendStrings(b, d.Candidates)
-	b = append(b, `,"method":`...)
-	b = appendJSONString(b, d.Method)
-	b = append(b, `,"path":`...)
-	b = appendJSONString(b, d.Path)
-	b = append(b, `,"headers":`...)
-	b = appendHeaders(b, d.Header)
+	if !list {
+		b = append(b, `,"method":`...)
+		b = appendJSONString(b, d.Method)
+		b = append(b, `,"path":`...)
+		b = appendJSONString(b, d.Path)
+		b = append(b, `,"headers":`...)
+		if d.Header == nil && d.packedHeader != nil {
+			b = appendPackedHeaders(b, d.packedHeader)
+		} else {
+			b = appendHeaders(b, d.Header)
+		}
+	}
 	b = append(b, `,"body":`...)
 	switch {
 	case d.IsJSON && d.Payload().Depth >= jsonscan.MaxDepth:
@@ -89,14 +114,14 @@ func appendJSONFields(b []byte, d *Delivery) []byte {
 	b = append(b, `,"status":`...)
 	if f := d.Forward; f != nil {
 		b = strconv.AppendInt(b, int64(f.Answered), 10)
-		return appendForwardJSON(b, f)
+		return appendForwardJSON(b, f, list)
 	}
 	b = strconv.AppendInt(b, int64(d.Status), 10)
 	return append(b, `,"forward":null`...)
 }
 
-// appendForwardJSON writes the forward member of a line.
-func appendForwardJSON(b []byte, f *ForwardResult) []byte {
+// appendForwardJSON writes the forward member of a line; list leaves out the answer.
+func appendForwardJSON(b []byte, f *ForwardResult, list bool) []byte {
 	b = append(b, `,"forward":{"url":`...)
 	b = appendJSONString(b, f.URL)
 	b = append(b, `,"status":`...)
@@ -112,6 +137,9 @@ func appendForwardJSON(b []byte, f *ForwardResult) []byte {
 		b = append(b, "null"...)
 	} else {
 		b = appendJSONString(b, f.Message)
+	}
+	if list {
+		return append(b, '}')
 	}
 	b = append(b, `,"answer":`...)
 	head := f.Body
@@ -155,6 +183,28 @@ func appendHeaders(b []byte, h http.Header) []byte {
 		b = appendJSONString(b, k)
 		b = append(b, ':')
 		b = appendJSONString(b, strings.Join(h[k], ", "))
+	}
+	return append(b, '}')
+}
+
+// appendPackedHeaders is appendHeaders for an unpacked delivery's header.
+func appendPackedHeaders(b []byte, packed []byte) []byte {
+	type field struct {
+		key    string
+		values []string
+	}
+	var buf [16]field
+	fields := buf[:0]
+	eachPacked(packed, func(key string, values []string) { fields = append(fields, field{key, values}) })
+	slices.SortFunc(fields, func(x, y field) int { return strings.Compare(x.key, y.key) })
+	b = append(b, '{')
+	for i, f := range fields {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendJSONString(b, f.key)
+		b = append(b, ':')
+		b = appendJSONString(b, strings.Join(f.values, ", "))
 	}
 	return append(b, '}')
 }

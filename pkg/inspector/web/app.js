@@ -309,7 +309,7 @@
     const t0 = performance.now();
     let after = 0;
     for (;;) {
-      const page = await api("/api/deliveries?limit=10000&after=" + after);
+      const page = await api("/api/deliveries?view=list&limit=10000&after=" + after);
       for (const e of page.deliveries) {
         state.entries.set(e.id, e);
         state.order.push(e.id);
@@ -329,7 +329,7 @@
 
   function openStream() {
     const live = $("live");
-    const es = new EventSource("/api/stream?since=" + state.version);
+    const es = new EventSource("/api/stream?view=list&since=" + state.version);
     es.addEventListener("open", () => {
       live.textContent = "live";
       live.className = "live on";
