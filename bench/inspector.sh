@@ -4,7 +4,7 @@
 # Runs `listen --json` and `listen --json --ui` alternately, RUNS times each, with the
 # same wrk load (the webinar.reminder.all example body, CONNS connections,
 # DURATION), the receiver pinned to CPU 0 and the load — and, with --ui, one client of
-# the page's stream (/api/stream, read as fast as it comes) — on CPU 1. Reports the
+# the page's stream (/api/stream?view=list, read as fast as it comes) — on CPU 1. Reports the
 # median req/s and p99 of each and their ratios. Goals: --ui ≥ 0.9× the throughput,
 # p99 ≤ 1.2×.
 #
@@ -32,7 +32,7 @@ done
 [ "$(nproc)" -ge 2 ] || { echo "bench/inspector.sh needs 2 CPUs" >&2; exit 1; }
 
 tmp=$(mktemp -d)
-PID="" SSE="" BROWSER=""
+PID="" SSE="" COUNT="" BROWSER=""
 cleanup() {
 	for p in "$PID" "$SSE" "$BROWSER"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done
 	wait 2>/dev/null || true
@@ -76,17 +76,23 @@ throughput() {
 	local name=$1
 	shift
 	start "$name" "$@"
-	: >"$tmp/$name.sse"
+	echo 0 >"$tmp/$name.sse"
 	if [ -n "$UI" ]; then
-		taskset -c 1 curl -sN "${UI}api/stream" >"$tmp/$name.sse" &
+		# The page's stream, counted through a pipe: written to a file, its hundreds
+		# of megabytes would be the disk's write-back competing with the receiver.
+		rm -f "$tmp/stream"
+		mkfifo "$tmp/stream"
+		taskset -c 1 grep -c '^event: entry' <"$tmp/stream" >"$tmp/$name.sse" &
+		COUNT=$!
+		taskset -c 1 curl -sN "${UI}api/stream?view=list" >"$tmp/stream" &
 		SSE=$!
 	fi
 	taskset -c 1 wrk -t1 -c"$CONNS" -d2s -s "$tmp/post.lua" "$URL" >/dev/null
 	taskset -c 1 wrk -t1 -c"$CONNS" -d"$DURATION" --latency -s "$tmp/post.lua" "$URL" >"$tmp/$name.wrk"
 	sleep 1 # the stream catches up
-	[ -n "$SSE" ] && { kill "$SSE" 2>/dev/null || true; wait "$SSE" 2>/dev/null || true; SSE=""; }
+	[ -n "$SSE" ] && { kill "$SSE" 2>/dev/null || true; wait "$SSE" 2>/dev/null || true; wait "$COUNT" || true; SSE=""; }
 	stop
-	echo "$(awk '/^Requests\/sec/ {printf "%.0f", $2}' "$tmp/$name.wrk") $(to_ms "$(awk '$1 == "50%" {print $2}' "$tmp/$name.wrk")") $(to_ms "$(awk '$1 == "99%" {print $2}' "$tmp/$name.wrk")") $(wc -l <"$tmp/$name.out") $(grep -c '^event: entry' "$tmp/$name.sse" || true)" >>"$tmp/$name.runs"
+	echo "$(awk '/^Requests\/sec/ {printf "%.0f", $2}' "$tmp/$name.wrk") $(to_ms "$(awk '$1 == "50%" {print $2}' "$tmp/$name.wrk")") $(to_ms "$(awk '$1 == "99%" {print $2}' "$tmp/$name.wrk")") $(wc -l <"$tmp/$name.out") $(cat "$tmp/$name.sse")" >>"$tmp/$name.runs"
 }
 median() { awk -v c="$2" '{print $c}' "$1" | sort -n | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b == 0) print "-"; else printf "%.2f", a / b }'; }
@@ -128,6 +134,8 @@ printf "%-34s %8s %6s %8s %8s %6s %10s\n" receiver "req/s" "×json" "p50 ms" "p9
 printf "%-34s %8s %6s %8s %8s %6s %10s\n" "listen --json" "$j_rps" "1.00" "$(median "$tmp/json.runs" 2)" "$j_p99" "1.00" "-"
 printf "%-34s %8s %6s %8s %8s %6s %10s\n" "listen --json --ui (+ stream)" "$u_rps" "$(ratio "$u_rps" "$j_rps")" "$(median "$tmp/ui.runs" 2)" "$u_p99" "$(ratio "$u_p99" "$j_p99")" "$(median "$tmp/ui.runs" 5)/$(median "$tmp/ui.runs" 4)"
 echo "(streamed: entries the stream reader got / lines listen printed, in the median run)"
+echo "runs (req/s p50 p99): json $(awk '{printf " %s %s %s;", $1, $2, $3}' "$tmp/json.runs")"
+echo "                      ui  $(awk '{printf " %s %s %s;", $1, $2, $3}' "$tmp/ui.runs")"
 echo
 echo "exact run with the page open: $OK answered 2xx, $PRINTED printed, $INSPECTED in the inspector ($KEPT kept, $DROPPED dropped by --ui-keep), peak RSS $(mib "$HWM") MiB"
 verdict() { if awk "BEGIN { exit !($2) }"; then echo "  ok    $1"; else echo "  MISS  $1"; fi; }
