@@ -35,10 +35,14 @@ type slot struct {
 	// replayOf is the id of the entry a replay resent, 0 for a delivery.
 	replayOf int64
 	latency  time.Duration
-	// listAt is where the list entry starts in data.
-	listAt int
-	// replay marks a replay sent from the page or the API.
-	replay bool
+	// listAt is where the list entry starts in data. When the body is written as it
+	// came (receiver.BodyVerbatim), the list entry leaves it out — it is the packed
+	// delivery's last bodyLen bytes, just before listAt — and bodyAt is where it goes
+	// back, counted from listAt.
+	listAt, bodyAt, bodyLen int
+	// replay marks a replay sent from the page or the API; verbatim that the list
+	// entry leaves the body out (see listAt).
+	replay, verbatim bool
 	// checked says the checks failed (duplicates aside); duplicate that it is one.
 	checked, duplicate bool
 	// pending marks a forwarded delivery whose answer has not come yet.
@@ -80,7 +84,13 @@ func newSlot(d *receiver.Delivery, file string, replayOf int64, replayTo string,
 	rec := record{slot: sl, d: d}
 	rec.readNames(b)
 	b = rec.appendMembers(b)
-	b = append(receiver.AppendListMembers(b, d), '}')
+	b, body := receiver.AppendListMembers(b, d)
+	b = append(b, '}')
+	if receiver.BodyVerbatim(d) {
+		// Kept once, in the packed delivery.
+		b = append(b[:body], b[body+len(d.Body):]...)
+		sl.verbatim, sl.bodyAt, sl.bodyLen = true, body-sl.listAt, len(d.Body)
+	}
 	sl.data = bytes.Clone(b)
 	return sl, b
 }
@@ -133,7 +143,13 @@ func (sl slot) appendListEntry(b []byte) []byte {
 	b = append(b, `{"id":`...)
 	b = strconv.AppendInt(b, sl.id, 10)
 	b = append(b, ',')
-	return append(b, sl.data[sl.listAt:]...)
+	list := sl.data[sl.listAt:]
+	if !sl.verbatim {
+		return append(b, list...)
+	}
+	b = append(b, list[:sl.bodyAt]...)
+	b = append(b, sl.data[sl.listAt-sl.bodyLen:sl.listAt]...)
+	return append(b, list[sl.bodyAt:]...)
 }
 
 // appendString writes s as its length (a varint) and its bytes.

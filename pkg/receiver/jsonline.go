@@ -36,9 +36,18 @@ func AppendListLine(b []byte, d *Delivery) []byte {
 }
 
 // AppendListMembers appends the members of d's AppendListLine, without the braces
-// and the newline: for an object that has members of its own before them.
-func AppendListMembers(b []byte, d *Delivery) []byte {
-	return appendJSONMembers(b, d, true)
+// and the newline: for an object that has members of its own before them. body is
+// where the body member's value begins in the result; when the body is written as
+// it came (BodyVerbatim), its len(d.Body) bytes there are d.Body's.
+func AppendListMembers(b []byte, d *Delivery) (out []byte, body int) {
+	out = appendJSONMembers(b, d, true, &body)
+	return out, body
+}
+
+// BodyVerbatim reports that the lines write d's body as it came: JSON, fit for a
+// terminal, not nested too deep.
+func BodyVerbatim(d *Delivery) bool {
+	return d.IsJSON && d.Payload().Safe && d.Payload().Depth < jsonscan.MaxDepth
 }
 
 // AppendSaveLine appends the --save line of d: the --json line, then the body's
@@ -61,11 +70,12 @@ func AppendSaveLine(b []byte, d *Delivery) []byte {
 // appendJSONFields writes the line of d without its closing brace; list leaves out
 // what AppendListLine does.
 func appendJSONFields(b []byte, d *Delivery, list bool) []byte {
-	return appendJSONMembers(append(b, '{'), d, list)
+	return appendJSONMembers(append(b, '{'), d, list, nil)
 }
 
-// appendJSONMembers is appendJSONFields without the opening brace.
-func appendJSONMembers(b []byte, d *Delivery, list bool) []byte {
+// appendJSONMembers is appendJSONFields without the opening brace; bodyAt, when not
+// nil, is set to where the body's value begins.
+func appendJSONMembers(b []byte, d *Delivery, list bool, bodyAt *int) []byte {
 	b = append(b, `"seq":`...)
 	b = strconv.AppendInt(b, d.Seq, 10)
 	b = append(b, `,"receivedAt":"`...)
@@ -87,6 +97,9 @@ func appendJSONMembers(b []byte, d *Delivery, list bool) []byte {
 		}
 	}
 	b = append(b, `,"body":`...)
+	if bodyAt != nil {
+		*bodyAt = len(b)
+	}
 	switch {
 	case d.IsJSON && d.Payload().Depth >= jsonscan.MaxDepth:
 		// Inside the line's own object it would be one level too deep for
