@@ -14,6 +14,7 @@ const benchBody = `{"name":"John Doe","email":"john@example.com","phone":"123456
 
 // benchSlot is the slot of a webinar reminder, as the renderer makes it.
 func benchSlot(b *testing.B) slot {
+	b.Helper()
 	c, _ := events.Load()
 	m := events.NewMatcher(c)
 	body := []byte(benchBody)
