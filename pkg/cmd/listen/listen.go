@@ -7,7 +7,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -537,7 +536,7 @@ func listenRun(ctx context.Context, opts *ListenOptions) error {
 		}
 		return err
 	}
-	if ip := net.ParseIP(opts.Host); opts.Host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+	if !hookurl.IsLoopback(opts.Host) {
 		opts.IO.Warnf("listening on %s: anyone who can reach this machine can send deliveries; consider --require-header", opts.Host)
 	}
 

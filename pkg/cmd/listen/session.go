@@ -266,8 +266,11 @@ func validateTunnel(c *cobra.Command, opts *ListenOptions) error {
 		return cmdutil.FlagErrorf("invalid --tunnel-check %s: give a duration, or 0 for no checks", opts.TunnelCheck)
 	}
 	if opts.Tunnel == "" {
-		if opts.TunnelBin != "" || c.Flags().Changed("tunnel-timeout") && !opts.Register {
-			return cmdutil.FlagErrorf("--tunnel-bin and --tunnel-timeout go with --tunnel")
+		if opts.TunnelBin != "" || c.Flags().Changed("tunnel-check") {
+			return cmdutil.FlagErrorf("--tunnel-bin and --tunnel-check go with --tunnel")
+		}
+		if c.Flags().Changed("tunnel-timeout") && !opts.Register {
+			return cmdutil.FlagErrorf("--tunnel-timeout goes with --tunnel or --register")
 		}
 		if opts.NoProbe && !opts.Register {
 			return cmdutil.FlagErrorf("--no-probe goes with --register or --tunnel")
@@ -280,7 +283,9 @@ func validateTunnel(c *cobra.Command, opts *ListenOptions) error {
 	if opts.PublicURL != "" {
 		return cmdutil.FlagErrorf("--tunnel gives listen its public URL: drop --public-url (or --tunnel, to use your own tunnel)")
 	}
-	if ip := net.ParseIP(opts.Host); opts.Host != "localhost" && (ip == nil || !ip.IsLoopback() && !ip.IsUnspecified()) {
+	// The tunnel forwards to 127.0.0.1 (tunnel.Config.Target): an IPv4 listener there
+	// or on every address, or localhost (Listen takes its IPv4 address).
+	if ip := net.ParseIP(opts.Host).To4(); opts.Host != "localhost" && (ip == nil || !ip.IsLoopback() && !ip.IsUnspecified()) {
 		return cmdutil.FlagErrorf("--tunnel forwards to 127.0.0.1: --host %s cannot be reached there", opts.Host)
 	}
 	opts.Register = true
