@@ -1,6 +1,7 @@
 package inspector_test
 
 import (
+	"context"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -124,5 +125,31 @@ func TestBeyondLoopbackEveryRequestNeedsTheToken(t *testing.T) {
 	}
 	if w := do("/api/deliveries", map[string]string{inspector.TokenHeader: "wrong"}); w.Code != 401 {
 		t.Errorf("a wrong token: %d", w.Code)
+	}
+}
+
+// TestTheBoundLoopbackNameIsAllowed: the page bound to another loopback address
+// answers at the URL it prints (the Host check allows the name it was bound to).
+func TestTheBoundLoopbackNameIsAllowed(t *testing.T) {
+	c := testCatalog(t)
+	srv, err := inspector.New(inspector.Options{Store: inspector.NewStore(0), Catalog: c, Matcher: events.NewMatcher(c), Host: "127.0.0.2", Port: 0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	if err := srv.Listen(ctx); err != nil {
+		t.Skipf("127.0.0.2 is not a loopback address here: %v", err)
+	}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ctx) }()
+	var info map[string]any
+	getJSONFrom(t, srv.URL()+"api/info", &info)
+	if !strings.HasPrefix(srv.URL(), "http://127.0.0.2:") || info["mode"] == nil {
+		t.Errorf("%s: %v", srv.URL(), info)
+	}
+	cancel()
+	if err := <-served; err != nil {
+		t.Error(err)
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/events"
+	"github.com/tagmango-hooks/tagmango-hooks/pkg/hookurl"
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/receiver"
 )
 
@@ -110,15 +111,6 @@ func New(opts Options) (*Server, error) {
 	return s, nil
 }
 
-// IsLoopback reports whether host names this machine only.
-func IsLoopback(host string) bool {
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
-}
-
 // Listen binds the listener.
 func (s *Server) Listen(ctx context.Context) error {
 	addr := net.JoinHostPort(s.opts.Host, strconv.Itoa(s.opts.Port))
@@ -131,9 +123,11 @@ func (s *Server) Listen(ctx context.Context) error {
 	}
 	port := ln.Addr().(*net.TCPAddr).Port
 	s.ln = ln
-	s.loopback = IsLoopback(s.opts.Host)
+	s.loopback = hookurl.IsLoopback(s.opts.Host)
 	p := strconv.Itoa(port)
-	s.hosts = map[string]bool{"127.0.0.1:" + p: true, "localhost:" + p: true, "[::1]:" + p: true}
+	// The loopback names, and the one the page was bound to (127.0.0.2…).
+	s.hosts = map[string]bool{"127.0.0.1:" + p: true, "localhost:" + p: true, "[::1]:" + p: true,
+		strings.ToLower(net.JoinHostPort(s.opts.Host, p)): true}
 	if !s.loopback {
 		// Beyond loopback, the token guards every request; the host it was
 		// reached by is whatever name the network gives this machine.

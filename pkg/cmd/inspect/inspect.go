@@ -146,7 +146,7 @@ func inspectRun(ctx context.Context, opts *InspectOptions) error {
 	if err := srv.Listen(ctx); err != nil {
 		return err
 	}
-	if !inspector.IsLoopback(opts.Host) {
+	if !hookurl.IsLoopback(opts.Host) {
 		opts.IO.Warnf("%s", inspector.ExposedWarning(opts.Host))
 	}
 	fmt.Fprintf(opts.IO.ErrOut, "Inspector: %s\n", srv.URL())

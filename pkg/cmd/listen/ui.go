@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/cmdutil"
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/events"
+	"github.com/tagmango-hooks/tagmango-hooks/pkg/hookurl"
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/inspector"
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/receiver"
 )
@@ -44,7 +45,7 @@ func startUI(ctx context.Context, opts *ListenOptions, catalog *events.Catalog, 
 	if err := srv.Listen(ctx); err != nil {
 		return nil, err
 	}
-	if !inspector.IsLoopback(opts.UIHost) {
+	if !hookurl.IsLoopback(opts.UIHost) {
 		opts.IO.Warnf("%s", inspector.ExposedWarning(opts.UIHost))
 	}
 	var onReady func()

@@ -16,6 +16,7 @@ import (
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/cmdutil"
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/emulator"
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/events"
+	"github.com/tagmango-hooks/tagmango-hooks/pkg/hookurl"
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/iostreams"
 )
 
@@ -151,7 +152,7 @@ func serveRun(ctx context.Context, opts *ServeOptions) error {
 	} else {
 		fmt.Fprintln(errOut, "registrations: in memory (--state FILE keeps them across restarts)")
 	}
-	if !isLoopback(opts.Host) {
+	if !hookurl.IsLoopback(opts.Host) {
 		opts.IO.Warnf("%s is reachable from other machines, and %s needs no key: anyone who reaches it can make the emulator send requests to the registered URLs", base, emulator.FirePath)
 	}
 	if opts.APIKey == "" {
@@ -169,13 +170,4 @@ func serveRun(ctx context.Context, opts *ServeOptions) error {
 	}
 	fmt.Fprintln(errOut, "emulator stopped")
 	return nil
-}
-
-// isLoopback reports whether host only accepts connections from this machine.
-func isLoopback(host string) bool {
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
