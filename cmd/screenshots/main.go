@@ -196,8 +196,10 @@ func run(out string) error {
 		_, _ = io.Copy(io.Discard, resp.Body)
 		resp.Body.Close()
 	}
-	for store.Len() < len(ds) {
-		time.Sleep(10 * time.Millisecond)
+	for deadline := time.Now().Add(30 * time.Second); store.Len() < len(ds); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			return fmt.Errorf("the inspector has %d of the %d deliveries after 30 s", store.Len(), len(ds))
+		}
 	}
 
 	png, err := shoot(ctx, srv.URL(), len(ds))
@@ -233,9 +235,10 @@ func shoot(parent context.Context, page string, n int) ([]byte, error) {
 	defer cancelTimeout()
 	err = chromedp.Do(ctx,
 		chromedp.EmulateViewport(1280, 800),
-		chromedp.Navigate(page+"?warnings=0"),
+		chromedp.Navigate(page),
 		chromedp.WaitVisible(chromedp.CSS("#live.on")),
-		chromedp.Poll[chromedp.Void](fmt.Sprintf(`window.inspectorTimings.entries >= %d`, n)),
+		// Every delivery listed, and no forward answer still awaited on screen.
+		chromedp.Poll[chromedp.Void](fmt.Sprintf(`window.inspectorTimings.entries >= %d && !document.querySelector('#viewport .c-status.wait')`, n)),
 		// The delivery with a missing field, in the detail pane.
 		chromedp.Evaluate[chromedp.Void](`(() => {
 			const rows = [...document.querySelectorAll('#viewport .row')];
@@ -243,7 +246,8 @@ func shoot(parent context.Context, page string, n int) ([]byte, error) {
 			row && row.click();
 		})()`),
 		chromedp.WaitVisible(chromedp.CSS("#d-schema tr.r-missing")),
-		chromedp.Sleep(1500*time.Millisecond), // the chart's next poll
+		// The chart drawn from the stats of every delivery.
+		chromedp.Poll[chromedp.Void](fmt.Sprintf(`document.getElementById('chart-legend').textContent.startsWith('%d deliveries')`, n)),
 	)
 	if err != nil {
 		return nil, err
