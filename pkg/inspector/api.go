@@ -1,11 +1,12 @@
 package inspector
 
 import (
+	"cmp"
 	"encoding/json"
+	"maps"
 	"net/http"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/events"
@@ -28,7 +29,7 @@ type filter struct {
 
 func parseFilter(r *http.Request) (*filter, string) {
 	q := r.URL.Query()
-	f := &filter{limit: 1000, event: q.Get("event"), q: strings.ToLower(q.Get("q")), kind: q.Get("kind")}
+	f := &filter{event: q.Get("event"), q: asciiLower(q.Get("q")), kind: q.Get("kind")}
 	flag := func(name string) bool { v := q.Get(name); return v == "1" || v == "true" }
 	f.warnings, f.duplicates, f.failed = flag("warnings"), flag("duplicates"), flag("failed")
 	num := func(name string, p *int64) string {
@@ -131,12 +132,14 @@ func (s *Server) list(w http.ResponseWriter, r *http.Request) {
 		if sl.id <= f.after || (f.before > 0 && sl.id >= f.before) {
 			continue
 		}
-		if f.needsDelivery() {
-			if rec := sl.open(&u); !rec.matches(f) {
+		if !sl.matches(f) {
+			continue
+		}
+		var rec record
+		if f.needsDelivery() || !list {
+			if rec = sl.open(&u); !rec.matches(f) {
 				continue
 			}
-		} else if !sl.matches(f) {
-			continue
 		}
 		if n == f.limit {
 			more = true
@@ -148,7 +151,6 @@ func (s *Server) list(w http.ResponseWriter, r *http.Request) {
 		if list {
 			b = sl.appendListEntry(b)
 		} else {
-			rec := sl.open(&u)
 			b = rec.appendEntry(b, false)
 		}
 		n++
@@ -209,7 +211,11 @@ func (s *Server) detail(w http.ResponseWriter, r *http.Request) {
 	b = append(b, tj...)
 	ref := func(key string, seq int64) {
 		b = append(b, `,"`+key+`":`...)
-		if id := s.opts.Store.idOfSeq(rec.file, seq); seq != 0 && id != 0 {
+		var id int64
+		if seq != 0 { // scanning the store only for a delivery it names
+			id = s.opts.Store.idOfSeq(rec.file, seq)
+		}
+		if id != 0 {
 			b = strconv.AppendInt(b, id, 10)
 		} else {
 			b = append(b, "null"...)
@@ -233,7 +239,6 @@ func (s *Server) export(w http.ResponseWriter, r *http.Request) {
 		apiError(w, http.StatusBadRequest, msg)
 		return
 	}
-	f.limit = maxLimit
 	slots, _ := s.opts.Store.snapshot()
 	w.Header().Set("Content-Type", "application/x-ndjson")
 	w.Header().Set("Content-Disposition", `attachment; filename="deliveries.jsonl"`)
@@ -242,7 +247,7 @@ func (s *Server) export(w http.ResponseWriter, r *http.Request) {
 		u   receiver.Unpacker
 	)
 	for _, sl := range slots {
-		if sl.replay || sl.id <= f.after || (f.before > 0 && sl.id >= f.before) {
+		if sl.replay || sl.id <= f.after || (f.before > 0 && sl.id >= f.before) || !sl.matches(f) {
 			continue
 		}
 		rec := sl.open(&u)
@@ -276,33 +281,34 @@ func (s *Server) stats(w http.ResponseWriter, _ *http.Request) {
 		times []time.Duration
 	}
 	byEvent := map[string]int{}
-	var (
-		secs      []*second
-		latencies []time.Duration
-	)
+	bySecond := map[int64]*second{}
+	var latencies []time.Duration
 	deliveries := 0
-	var u receiver.Unpacker
 	for _, sl := range slots {
 		if sl.replay {
 			continue
 		}
-		rec := sl.open(&u)
+		n, _ := sl.readNames(sl.data)
 		deliveries++
-		byEvent[rec.d.Event]++
-		t := rec.unix
-		if len(secs) == 0 || secs[len(secs)-1].T != t {
-			secs = append(secs, &second{T: t})
+		byEvent[n.event]++
+		sec := bySecond[sl.unix]
+		if sec == nil {
+			sec = &second{T: sl.unix}
+			bySecond[sl.unix] = sec
 		}
-		sec := secs[len(secs)-1]
 		sec.N++
-		if rec.forwarded && !rec.pending {
-			sec.times = append(sec.times, rec.latency)
-			latencies = append(latencies, rec.latency)
+		if sl.forwarded && !sl.pending {
+			sec.times = append(sec.times, sl.latency)
+			latencies = append(latencies, sl.latency)
 		}
 	}
+	// By time, not by arrival: inspect may read Tuesday's file before Monday's.
+	secs := slices.SortedFunc(maps.Values(bySecond), func(a, b *second) int { return cmp.Compare(a.T, b.T) })
 	for _, sec := range secs {
+		slices.Sort(sec.times)
 		sec.P50, sec.P99 = percentileMs(sec.times, 50), percentileMs(sec.times, 99)
 	}
+	slices.Sort(latencies)
 	writeJSON(w, map[string]any{
 		"deliveries": deliveries,
 		"dropped":    dropped,
@@ -318,14 +324,12 @@ func (s *Server) stats(w http.ResponseWriter, _ *http.Request) {
 	})
 }
 
-// percentileMs is the nearest-rank percentile in milliseconds; 0 for none.
-func percentileMs(ds []time.Duration, p int) float64 {
-	if len(ds) == 0 {
+// percentileMs is the nearest-rank percentile of sorted, in milliseconds; 0 for none.
+func percentileMs(sorted []time.Duration, p int) float64 {
+	if len(sorted) == 0 {
 		return 0
 	}
-	s := slices.Clone(ds)
-	slices.Sort(s)
-	i := (p*len(s)+99)/100 - 1
-	i = min(max(i, 0), len(s)-1)
-	return float64(s[i].Microseconds()) / 1000
+	i := (p*len(sorted)+99)/100 - 1
+	i = min(max(i, 0), len(sorted)-1)
+	return float64(sorted[i].Microseconds()) / 1000
 }

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unsafe"
 
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/events"
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/jsonscan"
@@ -79,10 +80,12 @@ func newSlot(d *receiver.Delivery, file string, replayOf int64, replayTo string,
 	}
 	b = appendString(b, replayTo)
 	b = appendString(b, file)
+	b = appendString(b, d.Event)
 	b = receiver.AppendPacked(b, d)
 	sl.listAt = len(b)
 	rec := record{slot: sl, d: d}
-	rec.readNames(b)
+	rec.names, _ = sl.readNames(b)
+	rec.kind = sl.kind()
 	b = rec.appendMembers(b)
 	b, body := receiver.AppendListMembers(b, d)
 	b = append(b, '}')
@@ -99,46 +102,45 @@ func newSlot(d *receiver.Delivery, file string, replayOf int64, replayTo string,
 // the delivery, whose strings view the slot's bytes.
 type record struct {
 	slot
+	names
 	kind string
 	// d is the delivery; with the Unpacker of open, valid until its next use.
 	d *receiver.Delivery
-	// who and what the delivery is about (name <email>; the course, webinar or
-	// mango); replayTo a replay's target; file the save file an inspected delivery
-	// came from, "" for listen.
-	who, what, replayTo, file string
 }
+
+// names are the strings a slot keeps before the packed delivery, read as views of
+// its bytes: who and what the delivery is about (name <email>; the course, webinar
+// or mango), a replay's target, the save file an inspected delivery came from (""
+// for listen), and the detected event (for the stats, without unpacking).
+type names struct{ who, what, replayTo, file, event string }
 
 // open reads sl back, with u's memory (see receiver.Unpacker).
 func (sl slot) open(u *receiver.Unpacker) record {
-	rec := record{slot: sl}
-	packed := rec.readNames(sl.data)
+	rec := record{slot: sl, kind: sl.kind()}
+	var packed []byte
+	rec.names, packed = sl.readNames(sl.data)
 	rec.d = u.Unpack(packed[:len(packed)-(len(sl.data)-sl.listAt)])
 	return rec
 }
 
-// readNames sets kind, who, what, replayTo and file from data, the slot's bytes (or
-// their beginning), and returns what follows them.
-func (r *record) readNames(data []byte) []byte {
-	r.kind = kindDelivery
-	if r.replay {
-		r.kind = kindReplay
-	}
-	sr := slotReader{b: data}
-	r.who, r.what, r.replayTo, r.file = sr.str(), sr.str(), sr.str(), sr.str()
-	return sr.b
+// readNames reads the names from data, the slot's bytes (or their beginning), and
+// returns what follows them.
+func (sl slot) readNames(data []byte) (names, []byte) {
+	r := slotReader{b: data}
+	return names{who: r.str(), what: r.str(), replayTo: r.str(), file: r.str(), event: r.str()}, r.b
 }
 
-// file is the save file sl came from, without unpacking the delivery.
-func (sl slot) file() string {
-	var r record
-	r.readNames(sl.data)
-	return r.file
+func (sl slot) kind() string {
+	if sl.replay {
+		return kindReplay
+	}
+	return kindDelivery
 }
 
 // appendListEntry writes the entry as the list (and the page's stream) shows it:
 // appendEntry without method, path, headers and the forward's answer
-// (receiver.AppendListLine) — what a row and the page's filters use. It was encoded
-// when the slot was made: this adds the id.
+// (receiver.AppendListMembers) — what a row and the page's filters use. It was
+// encoded when the slot was made: this adds the id.
 func (sl slot) appendListEntry(b []byte) []byte {
 	b = append(b, `{"id":`...)
 	b = strconv.AppendInt(b, sl.id, 10)
@@ -158,15 +160,18 @@ func appendString(b []byte, s string) []byte {
 	return append(b, s...)
 }
 
-// slotReader reads the strings appendString wrote.
+// slotReader reads the strings appendString wrote, as views of the bytes: a slot's
+// never change once made (and newSlot reads its own before reusing its buffer).
 type slotReader struct{ b []byte }
 
 func (r *slotReader) str() string {
 	n, w := binary.Varint(r.b)
-	r.b = r.b[w:]
-	s := string(r.b[:n])
-	r.b = r.b[n:]
-	return s
+	s := r.b[w : w+int(n)]
+	r.b = r.b[w+int(n):]
+	if len(s) == 0 {
+		return ""
+	}
+	return unsafe.String(&s[0], len(s)) //nolint:gosec // the bytes never change (see above)
 }
 
 // saveLine appends the --save line of the record, newline included.
@@ -329,17 +334,15 @@ func (r *record) matches(f *filter) bool {
 			return false
 		}
 	}
-	if f.q != "" && !containsFold(r.d.Body, f.q) {
-		if !strings.Contains(strings.ToLower(r.who), f.q) {
-			return false
-		}
+	if f.q != "" && !containsFold(r.d.Body, f.q) && !containsFold(r.who, f.q) {
+		return false
 	}
 	return true
 }
 
-// containsFold reports whether b contains the lower-case text q, ignoring ASCII case
-// (and matching other letters as they are).
-func containsFold(b []byte, q string) bool {
+// containsFold reports whether b contains q, lowered by asciiLower, ignoring ASCII
+// case (and matching other letters as they are).
+func containsFold[T string | []byte](b T, q string) bool {
 	if len(q) == 0 {
 		return true
 	}
@@ -357,6 +360,16 @@ func containsFold(b []byte, q string) bool {
 		}
 	}
 	return false
+}
+
+// asciiLower lowers the ASCII letters of s only, as containsFold compares.
+func asciiLower(s string) string {
+	return strings.Map(func(r rune) rune {
+		if 'A' <= r && r <= 'Z' {
+			return r + 'a' - 'A'
+		}
+		return r
+	}, s)
 }
 
 func lower(c byte) byte {

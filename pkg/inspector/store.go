@@ -76,7 +76,7 @@ func (s *Store) add(r slot) slot {
 	}
 	s.ring[(s.start+s.n)%s.keep] = r
 	s.n++
-	if !r.replay && r.pending {
+	if r.pending { // only deliveries: a replay has its answer
 		s.pending[r.seq] = r.id
 	}
 	return r
@@ -151,8 +151,10 @@ func (s *Store) idOfSeq(file string, seq int64) int64 {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for i := s.n - 1; i >= 0; i-- {
-		if r := s.ring[(s.start+i)%s.keep]; !r.replay && r.seq == seq && r.file() == file {
-			return r.id
+		if r := s.ring[(s.start+i)%s.keep]; !r.replay && r.seq == seq {
+			if n, _ := r.readNames(r.data); n.file == file {
+				return r.id
+			}
 		}
 	}
 	return 0

@@ -147,3 +147,19 @@ func getJSONFrom(t *testing.T, url string, v any) {
 		t.Fatalf("GET %s: %v", url, err)
 	}
 }
+
+// TestSearchIgnoresASCIICaseOnly: q= matches other letters as they are, whatever
+// their case in the query, in the list and in the export alike.
+func TestSearchIgnoresASCIICaseOnly(t *testing.T) {
+	s := startSession(t, sessionConfig{})
+	s.post("/", `{"city":"ÅRHUS","name":"Zoë"}`)
+	s.waitFor(1)
+	for q, want := range map[string]int{"%C3%85RH": 1, "%C3%A5rh": 0, "%C3%85rhus": 1, "zo%C3%AB": 1, "ZO%C3%8B": 0} {
+		var ans listAnswer
+		s.getJSON("/api/deliveries?view=list&q="+q, &ans)
+		_, exported, _ := s.request(http.MethodGet, "/api/export?q="+q, nil, nil)
+		if len(ans.Deliveries) != want || strings.Count(string(exported), "\n") != want {
+			t.Errorf("q=%s: %d listed, export %q; want %d", q, len(ans.Deliveries), exported, want)
+		}
+	}
+}

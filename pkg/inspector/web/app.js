@@ -94,9 +94,13 @@
   }
 
   // --- filters (the same rules as the API's) --------------------------------------
+  // The API ignores ASCII case only (other letters match as they are): so does the page.
+  function asciiLower(s) {
+    return s.replace(/[A-Z]+/g, (m) => m.toLowerCase());
+  }
   function bodyText(e) {
     if (e._text === undefined) {
-      e._text = (typeof e.body === "string" ? e.body : JSON.stringify(e.body)).toLowerCase();
+      e._text = asciiLower(typeof e.body === "string" ? e.body : JSON.stringify(e.body));
     }
     return e._text;
   }
@@ -106,8 +110,8 @@
     if (f.failed && !failed(e)) return false;
     if (f.event && e.event !== f.event && !e.candidates.some((c) => matchPattern(f.event, c))) return false;
     if (f.q) {
-      const q = f.q.toLowerCase();
-      if (!bodyText(e).includes(q) && !e.who.toLowerCase().includes(q)) return false;
+      const q = asciiLower(f.q);
+      if (!bodyText(e).includes(q) && !asciiLower(e.who).includes(q)) return false;
     }
     return true;
   }
@@ -287,23 +291,26 @@
       else if (i < 0 && ok) state.shown = state.order.filter((id) => passes(state.entries.get(id), state.filter));
       if (state.detail && state.detail.id === e.id) showDetail(e.id);
     }
+    if (!seenEvents.has(e.event) && e.event !== "unknown") {
+      seenEvents.add(e.event);
+      eventsChanged = true;
+    }
     if (!pendingRender) {
       pendingRender = true;
       requestAnimationFrame(() => {
         pendingRender = false;
         state.dirty = true;
         renderList(true);
-        noteEvent(e);
+        if (eventsChanged) {
+          eventsChanged = false;
+          fillEventSelect();
+        }
       });
     }
   }
+  // Events seen so far; eventsChanged: one came since the choices were last filled.
   const seenEvents = new Set();
-  function noteEvent(e) {
-    if (!seenEvents.has(e.event) && e.event !== "unknown") {
-      seenEvents.add(e.event);
-      fillEventSelect();
-    }
-  }
+  let eventsChanged = false;
 
   async function loadList() {
     const t0 = performance.now();
