@@ -16,6 +16,8 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"github.com/tagmango-hooks/tagmango-hooks/pkg/output"
 )
 
 // Engine is one listener. Build it with New, bind it with Listen (or let Run do it),
@@ -246,7 +248,7 @@ func (e *Engine) result(abandoned bool) (*Summary, error) {
 	if e.saveErr != nil {
 		if sum.NotSaved > 0 {
 			errs = append(errs, fmt.Errorf("--save: %w: %d %s from #%d on %s answered 503 (not saved; the sender may retry)",
-				e.saveErr, sum.NotSaved, plural(sum.NotSaved, "delivery", "deliveries"), e.notSavedFrom, plural(sum.NotSaved, "was", "were")))
+				e.saveErr, sum.NotSaved, output.Plural(sum.NotSaved, "delivery", "deliveries"), e.notSavedFrom, output.Plural(sum.NotSaved, "was", "were")))
 		} else {
 			errs = append(errs, fmt.Errorf("--save: %w", e.saveErr))
 		}
@@ -258,21 +260,14 @@ func (e *Engine) result(abandoned bool) (*Summary, error) {
 		errs = append(errs, fmt.Errorf("writing output: %w", e.outErr))
 	case e.outErr != nil && sum.NotShown > 0:
 		errs = append(errs, fmt.Errorf("writing output: %w: %d received %s (from #%d on) %s not shown",
-			e.outErr, sum.NotShown, plural(sum.NotShown, "delivery", "deliveries"), e.notShownFrom, plural(sum.NotShown, "was", "were")))
+			e.outErr, sum.NotShown, output.Plural(sum.NotShown, "delivery", "deliveries"), e.notShownFrom, output.Plural(sum.NotShown, "was", "were")))
 	case e.outErr != nil:
 		errs = append(errs, fmt.Errorf("writing output: %w", e.outErr))
 	case abandoned && sum.NotShown > 0:
 		errs = append(errs, fmt.Errorf("stopped without waiting for the display: %d received %s %s not shown",
-			sum.NotShown, plural(sum.NotShown, "delivery", "deliveries"), plural(sum.NotShown, "was", "were")))
+			sum.NotShown, output.Plural(sum.NotShown, "delivery", "deliveries"), output.Plural(sum.NotShown, "was", "were")))
 	}
 	return &sum, errors.Join(errs...)
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
 }
 
 func (e *Engine) signalStop() {

@@ -18,6 +18,3 @@ func appendSafeJSON(b, doc []byte) []byte { return safetext.AppendCompactJSON(b,
 func appendSanitized(b []byte, s string, keepNewlines bool) []byte {
 	return safetext.AppendEscaped(b, s, keepNewlines)
 }
-
-// Sanitize makes untrusted text safe to print on one terminal line.
-func Sanitize(s string) string { return safetext.Escape(s) }

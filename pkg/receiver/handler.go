@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/events"
+	"github.com/tagmango-hooks/tagmango-hooks/pkg/safetext"
 )
 
 // onPath reports whether p is the configured path or below it.
@@ -261,7 +262,7 @@ func (e *Engine) incompleteBody(r *http.Request, got int, err error) (int, strin
 	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF), errors.Is(err, syscall.ECONNRESET):
 		return http.StatusBadRequest, fmt.Sprintf("the sender closed the connection before the body was complete (%s came): not recorded", came)
 	}
-	return http.StatusBadRequest, fmt.Sprintf("the body could not be read (%s came: %s): not recorded", came, Sanitize(err.Error()))
+	return http.StatusBadRequest, fmt.Sprintf("the body could not be read (%s came: %s): not recorded", came, safetext.Escape(err.Error()))
 }
 
 // formatTimeout writes a duration without trailing zero units: "60s" is "1m", not

@@ -119,11 +119,7 @@ func appendJSONMembers(b []byte, d *Delivery, list bool, bodyAt *int) []byte {
 	b = append(b, `,"repeatOf":`...)
 	b = appendSeqOrNull(b, d.RepeatOf)
 	b = append(b, `,"duplicateOf":`...)
-	if d.DuplicateOf == 0 {
-		b = append(b, "null"...)
-	} else {
-		b = strconv.AppendInt(b, d.DuplicateOf, 10)
-	}
+	b = appendSeqOrNull(b, d.DuplicateOf)
 	b = append(b, `,"status":`...)
 	if f := d.Forward; f != nil {
 		b = strconv.AppendInt(b, int64(f.Answered), 10)

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"time"
 	"unicode/utf8"
+
+	"github.com/tagmango-hooks/tagmango-hooks/pkg/safetext"
 )
 
 // forwardHeadRunes is how much of a forward answer fits on the entry's line.
@@ -125,7 +127,7 @@ func appendForwardResult(b []byte, r *ForwardResult, prefix string, color, verbo
 		b = append(b, " forward to "...)
 		b = appendSanitized(b, r.URL, false)
 		b = append(b, " failed: "...)
-		b = paint(b, sgrRed, Sanitize(r.Message))
+		b = paint(b, sgrRed, safetext.Escape(r.Message))
 		b = append(b, " (answered "...)
 		b = strconv.AppendInt(b, int64(r.Answered), 10)
 		b = append(b, ")\n"...)
@@ -146,7 +148,7 @@ func appendForwardResult(b []byte, r *ForwardResult, prefix string, color, verbo
 	}
 	if r.Message != "" {
 		b = append(b, " · "...)
-		b = paint(b, sgrRed, Sanitize(r.Message))
+		b = paint(b, sgrRed, safetext.Escape(r.Message))
 	}
 	if r.Answered != 0 && r.Answered != r.Status {
 		b = append(b, " (answered "...)

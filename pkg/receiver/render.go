@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/jsonscan"
+	"github.com/tagmango-hooks/tagmango-hooks/pkg/safetext"
 )
 
 // outBufferSize is the buffer in front of stdout: a burst is written in few calls.
@@ -185,12 +186,12 @@ func (p *Pretty) delivery(b []byte, d *Delivery) []byte {
 	}
 	for _, n := range d.Notes {
 		b = append(b, "  "...)
-		b = p.paint(b, sgrDim, "note: "+Sanitize(n))
+		b = p.paint(b, sgrDim, "note: "+safetext.Escape(n))
 		b = append(b, '\n')
 	}
 	for _, w := range d.Warnings {
 		b = append(b, "  "...)
-		b = p.paint(b, sgrYellow, "⚠ "+Sanitize(w))
+		b = p.paint(b, sgrYellow, "⚠ "+safetext.Escape(w))
 		b = append(b, '\n')
 	}
 	return append(b, '\n')

@@ -5,6 +5,8 @@ import (
 	"io"
 	"sort"
 	"strings"
+
+	"github.com/tagmango-hooks/tagmango-hooks/pkg/output"
 )
 
 // WriteSummary writes the end-of-session summary: deliveries by event, duplicates,
@@ -57,7 +59,7 @@ func WriteSummary(w io.Writer, s *Summary) error {
 		also = append(also, fmt.Sprintf("%d answered 503 because --save could not write them", s.NotSaved))
 	}
 	if s.Other > 0 {
-		also = append(also, fmt.Sprintf("%d other %s (wrong path or method, incomplete body, or after stopping)", s.Other, map[bool]string{true: "request", false: "requests"}[s.Other == 1]))
+		also = append(also, fmt.Sprintf("%d other %s (wrong path or method, incomplete body, or after stopping)", s.Other, output.Plural(int(s.Other), "request", "requests")))
 	}
 	if len(also) > 0 {
 		b.WriteString("  also: " + strings.Join(also, " · ") + "\n")

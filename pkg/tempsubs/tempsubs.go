@@ -13,6 +13,7 @@ import (
 
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/api"
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/cmdutil"
+	"github.com/tagmango-hooks/tagmango-hooks/pkg/output"
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/safetext"
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/store"
 )
@@ -90,18 +91,6 @@ func Prepare(cfg Config) (*Subscriptions, error) {
 	return &Subscriptions{cfg: cfg, base: base, lock: lock, state: state}, nil
 }
 
-// Start prepares, then registers (see Register).
-func Start(ctx context.Context, cfg Config) (*Subscriptions, error) {
-	s, err := Prepare(cfg)
-	if err != nil {
-		return nil, err
-	}
-	if err := s.Register(ctx); err != nil {
-		return nil, err
-	}
-	return s, nil
-}
-
 // Register cleans up what a killed listen left, then registers PublicURL/<event> for
 // every event. A failure part-way deletes what was registered and releases the lock.
 func (s *Subscriptions) Register(ctx context.Context) error {
@@ -142,7 +131,7 @@ func (s *Subscriptions) cleanLeftovers(ctx context.Context, state *store.State) 
 		}
 	}
 	if n := len(temps) - len(stale); n > 0 {
-		fmt.Fprintf(errOut, "note: %d temporary %s to another listen that is still running; left alone\n", n, plural(n, "subscription belongs", "subscriptions belong"))
+		fmt.Fprintf(errOut, "note: %d temporary %s to another listen that is still running; left alone\n", n, output.Plural(n, "subscription belongs", "subscriptions belong"))
 	}
 	if len(stale) == 0 {
 		return
@@ -157,15 +146,16 @@ func (s *Subscriptions) cleanLeftovers(ctx context.Context, state *store.State) 
 		return true
 	}
 	if n := len(stale) - len(failed); n > 0 {
-		fmt.Fprintf(errOut, "Deleted %d temporary %s left by a listen that did not end cleanly:\n", n, plural(n, "subscription", "subscriptions"))
+		fmt.Fprintf(errOut, "Deleted %d temporary %s left by a listen that did not end cleanly:\n", n, output.Plural(n, "subscription", "subscriptions"))
 		for _, r := range stale {
 			if notFailed(r) {
-				fmt.Fprintf(errOut, "  %s → %s\n", r.Event, r.HookURL)
+				fmt.Fprintf(errOut, "  %s → %s\n", r.Event, safetext.Escape(r.HookURL))
 			}
 		}
 	}
 	for _, r := range failed {
-		fmt.Fprintf(errOut, "could not delete the temporary subscription %s → %s left by an earlier listen\n  delete it by hand: tagmango-hooks delete --url %s\n", r.Event, r.HookURL, r.HookURL)
+		u := safetext.Escape(r.HookURL)
+		fmt.Fprintf(errOut, "could not delete the temporary subscription %s → %s left by an earlier listen\n  delete it by hand: tagmango-hooks delete --url %s\n", r.Event, u, u)
 	}
 }
 
@@ -220,10 +210,11 @@ func (s *Subscriptions) Stop(ctx context.Context) bool {
 	failed := s.deleteAll(ctx, s.done)
 	deleted := len(s.done) - len(failed)
 	if deleted > 0 {
-		fmt.Fprintf(s.cfg.ErrOut, "✓ deleted %d temporary %s\n", deleted, plural(deleted, "subscription", "subscriptions"))
+		fmt.Fprintf(s.cfg.ErrOut, "✓ deleted %d temporary %s\n", deleted, output.Plural(deleted, "subscription", "subscriptions"))
 	}
 	for _, r := range failed {
-		fmt.Fprintf(s.cfg.ErrOut, "could not delete the temporary subscription %s → %s\n  delete it by hand: tagmango-hooks delete --url %s\n", r.Event, r.HookURL, r.HookURL)
+		u := safetext.Escape(r.HookURL)
+		fmt.Fprintf(s.cfg.ErrOut, "could not delete the temporary subscription %s → %s\n  delete it by hand: tagmango-hooks delete --url %s\n", r.Event, u, u)
 	}
 	s.done = nil
 	return len(failed) == 0
@@ -291,13 +282,6 @@ func (s *Subscriptions) deleteAll(ctx context.Context, records []store.Record) [
 		s.errorf("the clean-up took longer than %s", CleanupTimeout)
 	}
 	return failed
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
 }
 
 // Lines formats a warning or an error as one line of stderr.

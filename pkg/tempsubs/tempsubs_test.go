@@ -118,7 +118,7 @@ var (
 
 func TestStartRecordsThenStopDeletes(t *testing.T) {
 	f := newFixture(t, "")
-	s, err := tempsubs.Start(context.Background(), f.config("course.completed.50", "course.completed.100"))
+	s, err := start(context.Background(), f.config("course.completed.50", "course.completed.100"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -153,7 +153,7 @@ func TestStartRecordsThenStopDeletes(t *testing.T) {
 func TestRegisterRollsBackHalfway(t *testing.T) {
 	f := newFixture(t, "")
 	f.api.Enqueue(cmdtest.OK, cmdtest.Response{Status: 500, Body: `{"message":"Something broke","success":false,"code":500,"statusMessage":"Internal Server Error"}`})
-	_, err := tempsubs.Start(context.Background(), f.config("course.completed.50", "course.completed.100"))
+	_, err := start(context.Background(), f.config("course.completed.50", "course.completed.100"))
 	if err == nil || err.Error() != "registering course.completed.100: TagMango answered 500 Internal Server Error: Something broke" {
 		t.Fatalf("err %v", err)
 	}
@@ -174,7 +174,7 @@ func TestStopReportsAFailedDeletion(t *testing.T) {
 		}
 		return cmdtest.Response{}, false
 	})
-	s, err := tempsubs.Start(context.Background(), f.config("course.completed.50", "course.completed.100"))
+	s, err := start(context.Background(), f.config("course.completed.50", "course.completed.100"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -216,7 +216,7 @@ func TestStartCleansUpAfterAKilledListen(t *testing.T) {
 
 	cfg := f.config("user.deleted")
 	cfg.Filters = store.Filters{}
-	s, err := tempsubs.Start(context.Background(), cfg)
+	s, err := start(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -294,7 +294,7 @@ func TestRegisterReportsARemoteIDItCouldNotRecord(t *testing.T) {
 		}
 		return cmdtest.Response{Status: 200, Body: `{"success":true,"result":{"_id":"6650aa00bb11cc22dd33ee44"}}`}, true
 	})
-	if _, err := tempsubs.Start(context.Background(), f.config("user.deleted")); err != nil {
+	if _, err := start(context.Background(), f.config("user.deleted")); err != nil {
 		t.Fatal(err)
 	}
 	f.stderrHas("warning: TagMango's id 6650aa00bb11cc22dd33ee44 for https://abc.trycloudflare.com/user.deleted could not be recorded: the state file " + f.store.Path + " is corrupt")
@@ -313,7 +313,7 @@ func TestCleanupStopsWhenTheAPICannotBeReached(t *testing.T) {
 		r.Temporary = true
 		f.seed(r)
 	}
-	if _, err := tempsubs.Start(context.Background(), f.config("user.deleted")); err == nil {
+	if _, err := start(context.Background(), f.config("user.deleted")); err == nil {
 		t.Error("registering with TagMango unreachable succeeded")
 	}
 	f.stderrHas("not tried (TagMango cannot be reached): https://dead2.example.com/user.deleted, https://dead3.example.com/user.deleted\n")
@@ -324,4 +324,33 @@ func TestCleanupStopsWhenTheAPICannotBeReached(t *testing.T) {
 	if recs := f.records(); len(recs) != 3 {
 		t.Errorf("records %+v: what was not deleted stays", recs)
 	}
+}
+
+// start prepares, then registers, as listen does.
+func start(ctx context.Context, cfg tempsubs.Config) (*tempsubs.Subscriptions, error) {
+	s, err := tempsubs.Prepare(cfg)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.Register(ctx); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// TestCleanupEscapesStoredURLs: a stale record's URL from an older store may hold
+// characters a terminal acts on; they are shown escaped.
+func TestCleanupEscapesStoredURLs(t *testing.T) {
+	f := newFixture(t, "")
+	dead := f.scope.NewRecord("user.deleted", "https://dead.example.com/\u202egpj.exe\u0085", store.Filters{}, now.Add(-time.Hour))
+	dead.Temporary = true
+	f.seed(dead)
+	cfg := f.config("user.deleted")
+	cfg.Filters = store.Filters{}
+	s, err := start(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Stop(context.Background())
+	f.stderrHas(`  user.deleted → https://dead.example.com/\u202egpj.exe\x85` + "\n")
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/hookurl"
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/inspector"
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/iostreams"
+	"github.com/tagmango-hooks/tagmango-hooks/pkg/output"
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/receiver"
 )
 
@@ -179,9 +180,9 @@ func load(ctx context.Context, opts *InspectOptions, store *inspector.Store, m *
 	case res.Loaded == 0:
 		opts.IO.Warnf("%s holds no saved deliveries", name)
 	case res.Skipped > 0:
-		fmt.Fprintf(opts.IO.ErrOut, "%s: %d %s, %d %s skipped\n", name, res.Loaded, plural(res.Loaded, "delivery", "deliveries"), res.Skipped, plural(res.Skipped, "line", "lines"))
+		fmt.Fprintf(opts.IO.ErrOut, "%s: %d %s, %d %s skipped\n", name, res.Loaded, output.Plural(res.Loaded, "delivery", "deliveries"), res.Skipped, output.Plural(res.Skipped, "line", "lines"))
 	default:
-		fmt.Fprintf(opts.IO.ErrOut, "%s: %d %s\n", name, res.Loaded, plural(res.Loaded, "delivery", "deliveries"))
+		fmt.Fprintf(opts.IO.ErrOut, "%s: %d %s\n", name, res.Loaded, output.Plural(res.Loaded, "delivery", "deliveries"))
 	}
 	return nil
 }
@@ -192,11 +193,4 @@ func unwrapPath(err error) error {
 		return pe.Err
 	}
 	return err
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
 }
