@@ -59,7 +59,7 @@ func WriteSummary(w io.Writer, s *Summary) error {
 		also = append(also, fmt.Sprintf("%d answered 503 because --save could not write them", s.NotSaved))
 	}
 	if s.Other > 0 {
-		also = append(also, fmt.Sprintf("%d other %s (wrong path or method, incomplete body, or after stopping)", s.Other, output.Plural(int(s.Other), "request", "requests")))
+		also = append(also, fmt.Sprintf("%d other %s (wrong path or method, incomplete body, or after stopping)", s.Other, output.Plural(s.Other, "request", "requests")))
 	}
 	if len(also) > 0 {
 		b.WriteString("  also: " + strings.Join(also, " · ") + "\n")
