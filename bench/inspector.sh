@@ -16,7 +16,7 @@
 #
 # Not run by CI. Needs Go, taskset, wrk, curl and chromium (the Debian packages), and
 # 2 CPUs. Tunables: DURATION (default 10s), CONNS (default 50), RUNS (default 3),
-# BIG (default 100000).
+# BIG (default 100000), KEEP=1 (keep the scratch directory).
 set -euo pipefail
 
 DURATION=${DURATION:-10s}

@@ -11,7 +11,7 @@
 #
 # Not run by CI. Needs Go, taskset and wrk, and 2 CPUs. Tunables: DURATION (default
 # 10s), CONNS (default 50), RUNS (default 3), N (default 20000), FSYNC=1 to measure
-# --save-fsync as well.
+# --save-fsync as well, KEEP=1 (keep the scratch directory).
 set -euo pipefail
 
 DURATION=${DURATION:-10s}

@@ -17,7 +17,7 @@
 # Not run by CI. Needs Go, taskset and wrk (installed with apt-get when missing) and
 # at least 2 CPUs. Tunables: DURATION (default 10s), CONNS (default 50), RUNS (the
 # throughput runs are repeated RUNS times, alternating receivers, and the median is
-# reported; default 3), BIG (default 100000).
+# reported; default 3), BIG (default 100000), KEEP=1 (keep the scratch directory).
 set -euo pipefail
 
 DURATION=${DURATION:-10s}
@@ -45,7 +45,7 @@ tmp=$(mktemp -d)
 pids=()
 cleanup() {
 	for p in "${pids[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done
-	rm -rf "$tmp"
+	drop_tmp "$tmp"
 }
 trap cleanup EXIT
 
