@@ -16,7 +16,7 @@
 #
 # Not run by CI. Needs Go, taskset, wrk, curl and chromium (the Debian packages), and
 # 2 CPUs. Tunables: DURATION (default 10s), CONNS (default 50), RUNS (default 3),
-# BIG (default 100000).
+# BIG (default 100000), KEEP=1 (keep the scratch directory).
 set -euo pipefail
 
 DURATION=${DURATION:-10s}
@@ -26,10 +26,7 @@ BIG=${BIG:-100000}
 
 cd "$(dirname "$0")/.."
 . bench/lib.sh
-for c in wrk taskset curl chromium; do
-	command -v "$c" >/dev/null || { echo "bench/inspector.sh needs $c" >&2; exit 1; }
-done
-[ "$(nproc)" -ge 2 ] || { echo "bench/inspector.sh needs 2 CPUs" >&2; exit 1; }
+need_tools wrk taskset curl chromium
 
 tmp=$(mktemp -d)
 PID="" SSE="" COUNT="" BROWSER=""
@@ -53,22 +50,13 @@ start() {
 	PID=$!
 	local want='^Ready: listening on '
 	[[ " $* " == *" --ui "* ]] && want='^Inspector: '
-	for _ in $(seq 400); do
-		grep -q "$want" "$tmp/$name.err" && break
-		kill -0 "$PID" 2>/dev/null || { cat "$tmp/$name.err" >&2; exit 1; }
-		sleep 0.05
-	done
-	URL=$(sed -n 's/^Ready: listening on \(http[^ ]*\).*/\1/p' "$tmp/$name.err" | head -1)
+	wait_ready "$PID" "$tmp/$name.err" "$want"
 	UI=$(sed -n 's/^Inspector: \(http[^ ]*\).*/\1/p' "$tmp/$name.err" | head -1)
 }
 stop() {
 	kill -INT "$PID"
 	wait "$PID" || true
 	PID=""
-}
-hwm_kib() { awk '/^VmHWM/ {print $2}' "/proc/$1/status"; }
-to_ms() {
-	awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ /ms$/) n = n; else if (v ~ /s$/) n *= 1000; printf "%.2f", n }'
 }
 
 # throughput NAME ARGS… — appends "rps p50 p99 printed streamed" to $tmp/NAME.runs.
@@ -94,9 +82,6 @@ throughput() {
 	stop
 	echo "$(awk '/^Requests\/sec/ {printf "%.0f", $2}' "$tmp/$name.wrk") $(to_ms "$(awk '$1 == "50%" {print $2}' "$tmp/$name.wrk")") $(to_ms "$(awk '$1 == "99%" {print $2}' "$tmp/$name.wrk")") $(wc -l <"$tmp/$name.out") $(cat "$tmp/$name.sse")" >>"$tmp/$name.runs"
 }
-median() { awk -v c="$2" '{print $c}' "$1" | sort -n | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b == 0) print "-"; else printf "%.2f", a / b }'; }
-mib() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
 
 echo "throughput: $RUNS × (listen --json, listen --json --ui + a stream reader) for $DURATION each, $CONNS connections…" >&2
 for _ in $(seq "$RUNS"); do
@@ -138,7 +123,6 @@ echo "runs (req/s p50 p99): json $(awk '{printf " %s %s %s;", $1, $2, $3}' "$tmp
 echo "                      ui  $(awk '{printf " %s %s %s;", $1, $2, $3}' "$tmp/ui.runs")"
 echo
 echo "exact run with the page open: $OK answered 2xx, $PRINTED printed, $INSPECTED in the inspector ($KEPT kept, $DROPPED dropped by --ui-keep), peak RSS $(mib "$HWM") MiB"
-verdict() { if awk "BEGIN { exit !($2) }"; then echo "  ok    $1"; else echo "  MISS  $1"; fi; }
 echo "goals:"
 verdict "--ui ≥ 0.9× the throughput ($(ratio "$u_rps" "$j_rps")×)" "$u_rps >= 0.9 * $j_rps"
 verdict "--ui p99 ≤ 1.2× ($(ratio "$u_p99" "$j_p99")×)" "$u_p99 <= 1.2 * $j_p99"

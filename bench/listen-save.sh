@@ -6,12 +6,12 @@
 # FILE` alternately, RUNS times each, with the same wrk load (the webinar.reminder.all
 # example body, CONNS connections, DURATION), receiver pinned to CPU 0 and load to CPU
 # 1, and reports the median req/s, p50/p99 and the ratio. Goal: --save ≥ 0.8× --json.
-# Then an exact run (loadgen, N deliveries): every delivery answered 2xx must be a line
-# of the file.
+# Then an exact run (loadgen, N deliveries): every delivery must be answered 2xx and be
+# a line of the file.
 #
 # Not run by CI. Needs Go, taskset and wrk, and 2 CPUs. Tunables: DURATION (default
 # 10s), CONNS (default 50), RUNS (default 3), N (default 20000), FSYNC=1 to measure
-# --save-fsync as well.
+# --save-fsync as well, KEEP=1 (keep the scratch directory).
 set -euo pipefail
 
 DURATION=${DURATION:-10s}
@@ -22,10 +22,7 @@ FSYNC=${FSYNC:-0}
 
 cd "$(dirname "$0")/.."
 . bench/lib.sh
-for c in wrk taskset; do
-	command -v "$c" >/dev/null || { echo "bench/listen-save.sh needs $c" >&2; exit 1; }
-done
-[ "$(nproc)" -ge 2 ] || { echo "bench/listen-save.sh needs 2 CPUs" >&2; exit 1; }
+need_tools wrk taskset
 
 tmp=$(mktemp -d)
 PID=""
@@ -47,20 +44,12 @@ start() {
 	: >"$tmp/$name.err" # before the start: the old Ready line must not be read
 	taskset -c 0 "$tmp/tagmango-hooks" listen --port 0 --json "$@" >"$tmp/$name.out" 2>"$tmp/$name.err" &
 	PID=$!
-	for _ in $(seq 400); do
-		grep -q '^Ready: listening on ' "$tmp/$name.err" && break
-		kill -0 "$PID" 2>/dev/null || { cat "$tmp/$name.err" >&2; exit 1; }
-		sleep 0.05
-	done
-	URL=$(sed -n 's/^Ready: listening on \(http[^ ]*\).*/\1/p' "$tmp/$name.err" | head -1)
+	wait_ready "$PID" "$tmp/$name.err"
 }
 stop() {
 	kill -INT "$PID"
 	wait "$PID" || true
 	PID=""
-}
-to_ms() {
-	awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ /ms$/) n = n; else if (v ~ /s$/) n *= 1000; printf "%.2f", n }'
 }
 
 # throughput NAME ARGS… — appends "rps p50 p99" to $tmp/NAME.runs.
@@ -73,8 +62,6 @@ throughput() {
 	stop
 	echo "$(awk '/^Requests\/sec/ {printf "%.0f", $2}' "$tmp/$name.wrk") $(to_ms "$(awk '$1 == "50%" {print $2}' "$tmp/$name.wrk")") $(to_ms "$(awk '$1 == "99%" {print $2}' "$tmp/$name.wrk")")" >>"$tmp/$name.runs"
 }
-median() { awk -v c="$2" '{print $c}' "$1" | sort -n | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b == 0) print "-"; else printf "%.2f", a / b }'; }
 
 modes="json save"
 [ "$FSYNC" = 1 ] && modes="$modes fsync"
@@ -108,5 +95,5 @@ done
 echo
 echo "exact run: $OK answered 2xx, $SAVED lines saved"
 s_rps=$(median "$tmp/save.runs" 1)
-if awk "BEGIN { exit !($s_rps >= 0.8 * $j_rps) }"; then echo "  ok    --save ≥ 0.8× --json ($(ratio "$s_rps" "$j_rps")×)"; else echo "  MISS  --save ≥ 0.8× --json ($(ratio "$s_rps" "$j_rps")×)"; fi
-if [ "$OK" -le "$SAVED" ]; then echo "  ok    every 2xx is a saved line"; else echo "  MISS  $((OK - SAVED)) answered 2xx but not saved"; fi
+verdict "--save ≥ 0.8× --json ($(ratio "$s_rps" "$j_rps")×)" "$s_rps >= 0.8 * $j_rps"
+verdict "all $N answered 2xx ($OK), every 2xx a saved line ($SAVED)" "$OK == $N && $OK <= $SAVED"

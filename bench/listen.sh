@@ -17,7 +17,7 @@
 # Not run by CI. Needs Go, taskset and wrk (installed with apt-get when missing) and
 # at least 2 CPUs. Tunables: DURATION (default 10s), CONNS (default 50), RUNS (the
 # throughput runs are repeated RUNS times, alternating receivers, and the median is
-# reported; default 3), BIG (default 100000).
+# reported; default 3), BIG (default 100000), KEEP=1 (keep the scratch directory).
 set -euo pipefail
 
 DURATION=${DURATION:-10s}
@@ -39,16 +39,13 @@ need() {
 }
 need wrk wrk
 need taskset util-linux
-if [ "$(nproc)" -lt 2 ]; then
-	echo "bench/listen.sh needs 2 CPUs (receiver on one, load on the other)" >&2
-	exit 1
-fi
+need_tools wrk taskset
 
 tmp=$(mktemp -d)
 pids=()
 cleanup() {
 	for p in "${pids[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done
-	rm -rf "$tmp"
+	drop_tmp "$tmp"
 }
 trap cleanup EXIT
 
@@ -67,13 +64,7 @@ start() {
 	taskset -c $RECV_CPU "$@" >"$tmp/$name.out" 2>"$tmp/$name.err" &
 	PID=$!
 	pids+=("$PID")
-	for _ in $(seq 400); do
-		grep -q '^Ready: listening on ' "$tmp/$name.err" && break
-		kill -0 "$PID" 2>/dev/null || { cat "$tmp/$name.err" >&2; exit 1; }
-		sleep 0.05
-	done
-	URL=$(sed -n 's/^Ready: listening on \(http[^ ]*\).*/\1/p' "$tmp/$name.err" | head -1)
-	[ -n "$URL" ] || { echo "$name did not get ready" >&2; exit 1; }
+	wait_ready "$PID" "$tmp/$name.err"
 }
 
 # stop — ends the receiver the way Ctrl-C does and waits for it (listen then drains
@@ -84,7 +75,6 @@ stop() {
 }
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
-hwm_kib() { awk '/^VmHWM/ {print $2}' "/proc/$1/status"; }
 
 # entries NAME KIND — deliveries printed by a receiver.
 entries() {
@@ -93,14 +83,6 @@ entries() {
 	pretty) grep -c '^[0-9][0-9]:[0-9][0-9]:[0-9][0-9] #[0-9]' "$tmp/$1.out" || true ;;
 	*) echo 0 ;;
 	esac
-}
-
-# to_ms VALUE — wrk's "3.74ms" / "812.00us" / "1.02s" in milliseconds.
-to_ms() {
-	awk -v v="$1" 'BEGIN {
-		n = v + 0
-		if (v ~ /us$/) n /= 1000; else if (v ~ /ms$/) n = n; else if (v ~ /s$/) n *= 1000
-		printf "%.2f", n }'
 }
 
 # throughput NAME KIND CMD... — one wrk run against a fresh receiver; appends
@@ -129,9 +111,6 @@ throughput() {
 	tick=$(getconf CLK_TCK)
 	echo "$rps $p50 $p99 $(((t1 - t0) * 1000000 / tick / requests)) $hwm $requests $((after - before))" >>"$tmp/$name.runs"
 }
-
-# median FILE COLUMN
-median() { awk -v c="$2" '{print $c}' "$1" | sort -n | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}'; }
 
 echo "throughput: $RUNS × (minimal, listen --json, listen) for $DURATION each, $CONNS connections…" >&2
 for _ in $(seq "$RUNS"); do
@@ -168,9 +147,6 @@ J_SENT=$SENT J_OK=$OK J_PRINTED=$PRINTED J_LOST=$LOST J_HWM=$HWM J_RPS=$EXACT_RP
 exact bigpretty pretty "$BIG" "$CONNS" "$tmp/tagmango-hooks" listen --port 0
 P_SENT=$SENT P_OK=$OK P_PRINTED=$PRINTED P_LOST=$LOST P_HWM=$HWM P_RPS=$EXACT_RPS
 
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b == 0) print "-"; else printf "%.2f", a / b }'; }
-mib() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
-
 m_rps=$(median "$tmp/minimal.runs" 1)
 m_p99=$(median "$tmp/minimal.runs" 3)
 m_cpu=$(median "$tmp/minimal.runs" 4)
@@ -203,7 +179,6 @@ printf "%-34s %8s %8s %8s %6s %7sMiB %7s\n" "$BIG @$CONNS, listen --json" "$J_SE
 printf "%-34s %8s %8s %8s %6s %7sMiB %7s\n" "$BIG @$CONNS, listen (pretty)" "$P_SENT" "$P_OK" "$P_PRINTED" "$P_LOST" "$(mib "$P_HWM")" "$P_RPS"
 
 echo
-verdict() { if awk "BEGIN { exit !($2) }"; then echo "  ok    $1"; else echo "  MISS  $1"; fi; }
 j_rps=$(median "$tmp/json.runs" 1) p_rps=$(median "$tmp/pretty.runs" 1)
 j_p99=$(median "$tmp/json.runs" 3) p_p99=$(median "$tmp/pretty.runs" 3)
 echo "goals:"
