@@ -129,13 +129,20 @@ func (e *Engine) exchange(w http.ResponseWriter, r *http.Request, d *Delivery, r
 func (e *Engine) relayAfterSave(w http.ResponseWriter, r *http.Request, res *ForwardResult, resp *http.Response, start time.Time) {
 	res.Status, res.Answered, res.Header = resp.StatusCode, resp.StatusCode, resp.Header
 	head := make([]byte, e.cfg.ForwardBodyLimit+1)
-	n, err := io.ReadFull(resp.Body, head)
+	// Not io.ReadFull: it reports an answer shorter than head as io.ErrUnexpectedEOF,
+	// which is also how the body says that it broke off before its Content-Length.
+	n, err := 0, error(nil)
+	for n < len(head) && err == nil {
+		var m int
+		m, err = resp.Body.Read(head[n:])
+		n += m
+	}
 	res.Latency = time.Since(start)
 	switch {
 	case err == nil:
 		// More than the limit: the line says where the answer went on.
 		res.Body, res.BodySize = head[:n-1], -1
-	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+	case err == io.EOF: //nolint:errorlint // Read returns io.EOF itself at the end
 		res.Body, res.BodySize = head[:n], int64(n)
 	default:
 		res.Body, res.BodySize = head[:n], int64(n)

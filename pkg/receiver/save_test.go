@@ -474,3 +474,61 @@ func TestEngineSaysTheSaveFileWasReopened(t *testing.T) {
 		t.Errorf("reopened file: %s", data)
 	}
 }
+
+// TestSaveWithForwardLongAndBrokenAnswers: with --save, a handler's answer longer
+// than the entry shows is still relayed whole (the line says it went on), and one
+// whose body breaks off is a 502 for the sender, not the handler's 2xx.
+func TestSaveWithForwardLongAndBrokenAnswers(t *testing.T) {
+	long := strings.Repeat("0123456789", 300) // 3,000 bytes, beyond the 512 shown
+	target := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/broken" {
+			w.Header().Set("Content-Length", "1000")
+			w.WriteHeader(http.StatusOK)
+			_, _ = io.WriteString(w, `{"partial":`)
+			w.(http.Flusher).Flush()
+			conn, _, _ := http.NewResponseController(w).Hijack()
+			_ = conn.Close()
+			return
+		}
+		_, _ = io.WriteString(w, long)
+	}))
+	defer target.Close()
+	g := newGatedSaver()
+	c := newCollector()
+	rn := start(t, Config{Save: g, Routes: []Route{{Event: "user.deleted", URL: target.URL + "/long"}, {URL: target.URL + "/broken"}}}, c)
+	next[*Ready](t, c)
+
+	answered := make(chan answer, 1)
+	go func() { answered <- rn.post(t, "/", userPayload, nil) }()
+	var v struct {
+		Forward struct{ Answer string }
+	}
+	if err := json.Unmarshal(<-g.calls, &v); err != nil {
+		t.Fatal(err)
+	}
+	g.reply <- nil
+	if a := <-answered; a.status != http.StatusOK || a.body != long {
+		t.Errorf("the sender got %d and %d bytes, want 200 and all %d", a.status, len(a.body), len(long))
+	}
+	if v.Forward.Answer != long[:DefaultForwardBodyLimit] {
+		t.Errorf("the line's answer is %d bytes, want the first %d", len(v.Forward.Answer), DefaultForwardBodyLimit)
+	}
+	next[*Delivery](t, c)
+	if r := next[*ForwardResult](t, c); r.BodySize != -1 || len(r.Body) != DefaultForwardBodyLimit {
+		t.Errorf("result: body size %d, %d bytes kept", r.BodySize, len(r.Body))
+	}
+
+	// The broken answer: nothing to save before its end, and a 502.
+	a := rn.post(t, "/", coursePayload, nil)
+	if a.status != http.StatusBadGateway || !strings.Contains(a.body, "reading the answer") {
+		t.Errorf("broken answer: %d %q", a.status, a.body)
+	}
+	if line := <-g.calls; !strings.Contains(string(line), `"status":502`) {
+		t.Errorf("the broken answer's line: %s", line)
+	}
+	g.reply <- nil
+	next[*Delivery](t, c)
+	if r := next[*ForwardResult](t, c); r.Answered != http.StatusBadGateway || r.Status != http.StatusOK || r.Err == nil {
+		t.Errorf("broken result: %+v", r)
+	}
+}
