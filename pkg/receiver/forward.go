@@ -138,11 +138,11 @@ func (e *Engine) relayAfterSave(w http.ResponseWriter, r *http.Request, res *For
 		n += m
 	}
 	res.Latency = time.Since(start)
-	switch err { //nolint:errorlint // Read returns io.EOF itself at the end
+	switch err {
 	case nil:
 		// More than the limit: the line says where the answer went on.
 		res.Body, res.BodySize = head[:n-1], -1
-	case io.EOF:
+	case io.EOF: //nolint:errorlint // Read returns io.EOF itself at the end
 		res.Body, res.BodySize = head[:n], int64(n)
 	default:
 		res.Body, res.BodySize = head[:n], int64(n)
