@@ -199,7 +199,7 @@ func fireRun(ctx context.Context, opts *FireOptions) error {
 			what += " about " + key + " " + id
 		}
 		return cmdutil.Expectationf("no registration receives %s, so nothing was sent: register a URL with the emulator first (TAGMANGO_BASE_URL=%s tagmango-hooks register --url URL --event %s)",
-			output.SanitizeCell(what), output.SanitizeCell(opts.EmulatorURL), e.Type)
+			output.SanitizeCell(what), output.SanitizeCell(emulatorURL), e.Type)
 	}
 	if rep.HasFailures() {
 		return cmdutil.Expectationf("%d of %d deliveries failed", rep.FailedCount(), rep.Sent)

@@ -410,6 +410,12 @@ func TestFireEmulatorWithoutScheme(t *testing.T) {
 	if res.Code != 0 || len(w.received("/all")) != 1 {
 		t.Errorf("exit %d: %s", res.Code, res.Stderr)
 	}
+	// The hint to register first names the URL register accepts, with its scheme.
+	bare := strings.TrimPrefix(w.url, "http://")
+	res = e.Run("emulator", "fire", "course.completed.50", "--emulator", bare)
+	if want := "(TAGMANGO_BASE_URL=" + w.url + " tagmango-hooks register --url URL --event course.completed.50)"; res.Code != cmdutil.ExitExpectation || !strings.Contains(res.Stderr, want) {
+		t.Errorf("exit %d, stderr %q, want %q", res.Code, res.Stderr, want)
+	}
 	res = e.Run("emulator", "fire", "user.deleted", "--emulator", "emulator.example.com:4280")
 	if res.Code != 2 || !strings.Contains(res.Stderr, `--emulator: invalid URL "emulator.example.com:4280": it has no scheme; did you mean https://emulator.example.com:4280?`) {
 		t.Errorf("exit %d: %s", res.Code, res.Stderr)
