@@ -233,7 +233,6 @@ func Run(ctx context.Context, cfg Config, src Source) (*Summary, error) {
 	sum := newSummary()
 	for r := range results {
 		if r.Canceled {
-			sum.Interrupted = true
 			continue
 		}
 		sum.add(r)
@@ -242,6 +241,8 @@ func Run(ctx context.Context, cfg Config, src Source) (*Summary, error) {
 		}
 	}
 	sum.finish(time.Since(start))
+	// Only the caller's cancellation makes canceled and interrupted results (stop is
+	// deferred), and it may also leave none: this one check covers every case.
 	if ctx.Err() != nil {
 		sum.Interrupted = true
 	}
@@ -433,9 +434,7 @@ func newSummary() *Summary {
 
 func (s *Summary) add(r Result) {
 	s.Sent++
-	if r.Interrupted {
-		s.Interrupted = true
-	} else {
+	if !r.Interrupted {
 		// An abandoned delivery's time says nothing of the endpoint.
 		s.latencies = append(s.latencies, r.Latency)
 	}

@@ -99,7 +99,8 @@ const (
 )
 
 // HasFailures reports whether any delivery failed. A report from an emulator older
-// than the Failed count has only the list.
+// than the Failed count (an earlier release, as a pinned CI image may run) has only
+// the list, which then holds every failure.
 func (r *Report) HasFailures() bool { return r.Failed > 0 || len(r.Failures) > 0 }
 
 // FailedCount is the number of failed deliveries, also from an older emulator.

@@ -142,7 +142,9 @@ func loadRegistry(path string) (*registry, error) {
 		// between folding the journal in and emptying it): adding an existing
 		// subscription and removing an absent URL change nothing.
 		if e.Add != nil {
-			r.apply(*e.Add)
+			if _, ok := r.find(e.Add); !ok {
+				r.regs = append(r.regs, *e.Add)
+			}
 		} else {
 			r.regs = slices.DeleteFunc(r.regs, func(reg Registration) bool { return reg.HookURL == e.Remove })
 		}
@@ -171,15 +173,14 @@ func readState(path, what string) ([]byte, error) {
 	return data, nil
 }
 
-// apply adds reg unless the same subscription is there, and returns the one that is.
-func (r *registry) apply(reg Registration) (Registration, bool) {
+// find returns the registration with the same subscription as reg, if there is one.
+func (r *registry) find(reg *Registration) (Registration, bool) {
 	for _, existing := range r.regs {
-		if existing.sameSubscription(&reg) {
-			return existing, false
+		if existing.sameSubscription(reg) {
+			return existing, true
 		}
 	}
-	r.regs = append(r.regs, reg)
-	return reg, true
+	return Registration{}, false
 }
 
 // check folds the journal into the state file, so that a file that cannot be written
@@ -286,10 +287,8 @@ func (r *registry) afterChange() {
 func (r *registry) add(reg Registration) (Registration, bool, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	for _, existing := range r.regs {
-		if existing.sameSubscription(&reg) {
-			return existing, false, nil
-		}
+	if existing, ok := r.find(&reg); ok {
+		return existing, false, nil
 	}
 	if err := r.record(journalEntry{Add: &reg}); err != nil {
 		return Registration{}, false, err

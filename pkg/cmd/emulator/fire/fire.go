@@ -75,8 +75,8 @@ fields by dotted path (callList.0.webinar=...); --force adds undocumented fields
 webinar.reminder.all is sent as TagMango sends it: three rounds (1 day, 30 min and
 15 min before), each to every participant; the counts sum the three rounds.
 
-A fire makes at most 1,000,000 deliveries (registrations × participants × rounds);
-a larger one is refused (exit 2). The report lists the first 100 failures and counts
+A fire makes at most ` + thousands(emulator.DefaultMaxDeliveries) + ` deliveries (registrations × participants × rounds);
+a larger one is refused (exit 2). The report lists the first ` + thousands(emulator.MaxListedFailures) + ` failures and counts
 every failure by cause ("failed by" lines; "failuresByCause" and "failuresOmitted"
 in JSON).
 
@@ -124,6 +124,19 @@ when no emulator answers. -o json prints the emulator's report as it came.`,
 	_ = cmd.RegisterFlagCompletionFunc("set", shared.CompleteSet(f))
 	fl.StringVar(&opts.EmulatorURL, "emulator", emulator.DefaultURL, "the emulator's URL (env "+EnvEmulatorURL+"; localhost:4280 needs no http://)")
 	return cmd
+}
+
+// thousands writes n with a comma between groups of three digits: 1,000,000.
+func thousands(n int) string {
+	s := strconv.Itoa(n)
+	sign := ""
+	if n < 0 {
+		sign, s = "-", s[1:]
+	}
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return sign + s
 }
 
 func fireRun(ctx context.Context, opts *FireOptions) error {
@@ -199,7 +212,7 @@ func fireRun(ctx context.Context, opts *FireOptions) error {
 			what += " about " + key + " " + id
 		}
 		return cmdutil.Expectationf("no registration receives %s, so nothing was sent: register a URL with the emulator first (TAGMANGO_BASE_URL=%s tagmango-hooks register --url URL --event %s)",
-			output.SanitizeCell(what), output.SanitizeCell(opts.EmulatorURL), e.Type)
+			output.SanitizeCell(what), output.SanitizeCell(emulatorURL), e.Type)
 	}
 	if rep.HasFailures() {
 		return cmdutil.Expectationf("%d of %d deliveries failed", rep.FailedCount(), rep.Sent)

@@ -224,6 +224,29 @@ func TestFireFailuresExit3(t *testing.T) {
 	}
 }
 
+// TestFireFailuresFromAnOlderEmulator: an emulator from a release before the
+// "failed" count (a CI image pinned to it) lists every failure and counts none; its
+// failures must still fail the step.
+func TestFireFailuresFromAnOlderEmulator(t *testing.T) {
+	e := cmdtest.New(t)
+	old := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, _ *http.Request) {
+		rw.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(rw, `{"matched":1,"sent":3,"statuses":{"200":1,"500":2},`+
+			`"failures":[{"hookUrl":"http://127.0.0.1:3000/h","status":500},{"hookUrl":"http://127.0.0.1:3000/h","status":500}],`+
+			`"event":"user.deleted","participants":3,"rounds":1,"duplicates":0,"retries":0}`)
+	}))
+	defer old.Close()
+	res := e.Run("emulator", "fire", "user.deleted", "-n", "3", "--emulator", old.URL)
+	if res.Code != cmdutil.ExitExpectation || res.Stderr != "error: 2 of 3 deliveries failed\n" {
+		t.Fatalf("exit %d, stderr %q", res.Code, res.Stderr)
+	}
+	for _, want := range []string{"failed\t2\n", "failure\thttp://127.0.0.1:3000/h\tHTTP 500\t2\n"} {
+		if !strings.Contains(res.Stdout, want) {
+			t.Errorf("stdout lacks %q:\n%s", want, res.Stdout)
+		}
+	}
+}
+
 func TestFireWithoutAnEmulator(t *testing.T) {
 	e := cmdtest.New(t)
 	gone := httptest.NewServer(http.NotFoundHandler())
@@ -409,6 +432,12 @@ func TestFireEmulatorWithoutScheme(t *testing.T) {
 	res := e.Run("emulator", "fire", "user.deleted", "--emulator", strings.TrimPrefix(w.url, "http://"))
 	if res.Code != 0 || len(w.received("/all")) != 1 {
 		t.Errorf("exit %d: %s", res.Code, res.Stderr)
+	}
+	// The hint to register first names the URL register accepts, with its scheme.
+	bare := strings.TrimPrefix(w.url, "http://")
+	res = e.Run("emulator", "fire", "course.completed.50", "--emulator", bare)
+	if want := "(TAGMANGO_BASE_URL=" + w.url + " tagmango-hooks register --url URL --event course.completed.50)"; res.Code != cmdutil.ExitExpectation || !strings.Contains(res.Stderr, want) {
+		t.Errorf("exit %d, stderr %q, want %q", res.Code, res.Stderr, want)
 	}
 	res = e.Run("emulator", "fire", "user.deleted", "--emulator", "emulator.example.com:4280")
 	if res.Code != 2 || !strings.Contains(res.Stderr, `--emulator: invalid URL "emulator.example.com:4280": it has no scheme; did you mean https://emulator.example.com:4280?`) {

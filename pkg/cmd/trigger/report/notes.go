@@ -16,12 +16,11 @@ type Notes struct {
 	mu     sync.Mutex
 	w      io.Writer
 	bar    *progress
-	now    func() time.Time
 	closed bool
 }
 
 // NewNotes returns Notes writing to w.
-func NewNotes(w io.Writer) *Notes { return &Notes{w: w, now: time.Now} }
+func NewNotes(w io.Writer) *Notes { return &Notes{w: w} }
 
 // Printf writes one note (a line: give the newline).
 func (n *Notes) Printf(format string, args ...any) {
@@ -35,14 +34,13 @@ func (n *Notes) Printf(format string, args ...any) {
 	}
 	fmt.Fprintf(n.w, format, args...)
 	if n.bar != nil {
-		n.bar.draw(n.now())
+		n.bar.draw(n.bar.now())
 	}
 }
 
 func (n *Notes) startBar(total int, now func() time.Time) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	n.now = now
 	n.bar = newProgress(n.w, total, now)
 }
 
