@@ -287,7 +287,7 @@ func eventSelectors(opts *ReplayOptions) (func(*savefile.Line) bool, error) {
 	}
 	return func(s *savefile.Line) bool {
 		for _, w := range want {
-			if s.Event == w || slices.ContainsFunc(s.Candidates, func(c string) bool { return events.MatchPattern(w, c) }) {
+			if events.Selects(w, s.Event, s.Candidates) {
 				return true
 			}
 		}
