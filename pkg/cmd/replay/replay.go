@@ -42,7 +42,7 @@ type ReplayOptions struct {
 	File    string
 	To      string
 	Seqs    []string
-	Events  []string
+	Events  []string // split at commas (EventFlag.Names)
 	Headers []string
 	Timeout time.Duration
 }
@@ -273,7 +273,7 @@ func parseSeqs(vals []string) (map[int]bool, error) {
 // eventSelectors checks --event against the catalog and returns the selection.
 // "unknown" is taken too: it is what listen saves for a body no event matched.
 func eventSelectors(opts *ReplayOptions) (func(*savefile.Line) bool, error) {
-	want := cmdutil.SplitEvents(opts.Events)
+	want := opts.Events
 	if len(want) == 0 {
 		return func(*savefile.Line) bool { return true }, nil
 	}
