@@ -323,6 +323,21 @@ func MatchPattern(pattern, name string) bool {
 	return name == prefix || strings.HasPrefix(name, prefix+".")
 }
 
+// Selects reports whether a delivery detected as event, with these candidates, is
+// selected by pattern (an event name or family, as --event takes them): pattern is
+// the event itself ("unknown" included), or matches one of the candidates.
+func Selects(pattern, event string, candidates []string) bool {
+	if event == pattern {
+		return true
+	}
+	for _, c := range candidates {
+		if MatchPattern(pattern, c) {
+			return true
+		}
+	}
+	return false
+}
+
 // Expand lists the catalog events matched by an event name or family pattern, in
 // catalog order; none when nothing matches.
 func (c *Catalog) Expand(pattern string) []string {

@@ -247,3 +247,28 @@ func BenchmarkDetectAndCheck(b *testing.B) {
 		_ = m.Check(d.Candidates, p)
 	}
 }
+
+func TestSelects(t *testing.T) {
+	family := []string{"course.completed.module", "course.completed.course"}
+	tests := []struct {
+		pattern, event string
+		candidates     []string
+		want           bool
+	}{
+		{"user.created", "user.created", []string{"user.created"}, true},
+		{"user.created", "user.deleted", []string{"user.deleted"}, false},
+		{"user.*", "user.deleted", []string{"user.deleted"}, true},
+		{"course.completed.module", "course.completed.*", family, true},
+		{"course.completed.*", "course.completed.*", family, true},
+		{"course.*", "course.completed.*", family, true},
+		{"webinar.*", "course.completed.*", family, false},
+		{Unknown, Unknown, []string{}, true},
+		{"user.*", Unknown, []string{}, false},
+		{"user.created", "user.created", nil, true},
+	}
+	for _, tt := range tests {
+		if got := Selects(tt.pattern, tt.event, tt.candidates); got != tt.want {
+			t.Errorf("Selects(%q, %q, %v) = %v, want %v", tt.pattern, tt.event, tt.candidates, got, tt.want)
+		}
+	}
+}

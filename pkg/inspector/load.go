@@ -1,7 +1,6 @@
 package inspector
 
 import (
-	"bytes"
 	"cmp"
 	"context"
 	"errors"
@@ -44,26 +43,17 @@ func Load(ctx context.Context, store *Store, m *events.Matcher, name string, r i
 			window = window[1:]
 		}
 	}
-	sc := savefile.NewScanner(r, savefile.MaxLineBytes)
+	lines := savefile.NewReader(r, name, func(warning string) {
+		warn(warning)
+		res.Skipped++
+	})
 	for {
-		line, lineNo, problem, err := sc.Next(ctx)
+		l, err := lines.Next(ctx)
 		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {
 			return res, fmt.Errorf("cannot read %s: %w", name, err)
-		}
-		if problem == nil && len(bytes.TrimSpace(line)) == 0 {
-			continue
-		}
-		var l *savefile.Line
-		if problem == nil {
-			l, problem = savefile.Parse(line)
-		}
-		if problem != nil {
-			warn(fmt.Sprintf("%s line %d: %v; skipped", name, lineNo, problem))
-			res.Skipped++
-			continue
 		}
 		var sl slot
 		sl, scratch = newSlot(savedDelivery(l, m), name, 0, "", scratch)
@@ -80,7 +70,7 @@ func Load(ctx context.Context, store *Store, m *events.Matcher, name string, r i
 // savedDelivery rebuilds the delivery a line records, so that it is encoded as
 // listen encodes deliveries.
 func savedDelivery(l *savefile.Line, m *events.Matcher) *receiver.Delivery {
-	body, _ := l.Bytes() // checked by Parse
+	body, _ := l.Bytes() // decoded by Parse
 	headers, _ := l.HeaderMap()
 	h := http.Header{}
 	for k, v := range headers {

@@ -322,17 +322,8 @@ func (r *record) matches(f *filter) bool {
 	if !r.slot.matches(f) {
 		return false
 	}
-	if f.event != "" && r.d.Event != f.event {
-		ok := false
-		for _, c := range r.d.Candidates {
-			if events.MatchPattern(f.event, c) {
-				ok = true
-				break
-			}
-		}
-		if !ok {
-			return false
-		}
+	if f.event != "" && !events.Selects(f.event, r.d.Event, r.d.Candidates) {
+		return false
 	}
 	if f.q != "" && !containsFold(r.d.Body, f.q) && !containsFold(r.who, f.q) {
 		return false

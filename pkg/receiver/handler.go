@@ -314,17 +314,15 @@ func pathOnly(uri string) string {
 	return uri
 }
 
-// selected applies --events: a delivery is selected when one of its candidates
-// matches one of the names or families.
+// selected applies --events: a delivery is selected by one of the names or
+// families (events.Selects).
 func (e *Engine) selected(d *Delivery) bool {
 	if len(e.cfg.Events) == 0 {
 		return true
 	}
 	for _, want := range e.cfg.Events {
-		for _, c := range d.Candidates {
-			if events.MatchPattern(want, c) {
-				return true
-			}
+		if events.Selects(want, d.Event, d.Candidates) {
+			return true
 		}
 	}
 	return false

@@ -34,6 +34,12 @@ type Line struct {
 	// base64) when they are not; lines saved before listen wrote them have neither.
 	Raw       *string `json:"raw"`
 	RawBase64 *string `json:"rawBase64"`
+
+	// What Parse decoded, so that reading it costs no second decoding of a body of
+	// up to 64 MiB or of the headers.
+	parsed bool
+	body   []byte
+	header map[string][]string
 }
 
 // Forward is what the handler of --forward-to answered, as a line records it.
@@ -47,7 +53,8 @@ type Forward struct {
 }
 
 // Parse reads one line; the error says in a few words why it is not a saved
-// delivery.
+// delivery. The Line keeps the body and headers it decoded: Bytes, HeaderMap and
+// ContentType return them, without seeing later changes to the fields.
 func Parse(line []byte) (*Line, error) {
 	var s Line
 	if err := json.Unmarshal(line, &s); err != nil {
@@ -67,19 +74,30 @@ func Parse(line []byte) (*Line, error) {
 	if s.Seq == nil {
 		return nil, errors.New(`no "seq": not a line of listen --save`)
 	}
-	if _, err := s.Bytes(); err != nil {
+	body, err := s.decodeBody()
+	if err != nil {
 		return nil, err
 	}
-	if _, err := s.ContentType(); err != nil {
+	header, err := s.decodeHeaders()
+	if err != nil {
 		return nil, err
 	}
+	s.parsed, s.body, s.header = true, body, header
 	return &s, nil
 }
 
 // Bytes is the body to send: the exact bytes listen received ("raw" or "rawBase64");
 // for a line saved before listen kept them, the "body" field: a JSON value as its
-// text in the line, a string (a body that was not JSON) as its content.
+// text in the line, a string (a body that was not JSON) as its content. For a Line
+// from Parse, they are the ones it decoded, shared by every call.
 func (s *Line) Bytes() ([]byte, error) {
+	if s.parsed {
+		return s.body, nil
+	}
+	return s.decodeBody()
+}
+
+func (s *Line) decodeBody() ([]byte, error) {
 	switch {
 	case s.Raw != nil && s.RawBase64 != nil:
 		return nil, errors.New(`both "raw" and "rawBase64": not what listen --save writes`)
@@ -106,24 +124,13 @@ func (s *Line) Bytes() ([]byte, error) {
 // HeaderMap is the saved headers: names mapped to a string, or to a list of strings
 // (joined with ", "), in any case; nil when the line has none.
 func (s *Line) HeaderMap() (map[string]string, error) {
-	if len(s.Headers) == 0 || string(s.Headers) == "null" {
-		return nil, nil
-	}
-	var h map[string]json.RawMessage
-	if err := json.Unmarshal(s.Headers, &h); err != nil {
-		return nil, errors.New(`"headers" is not an object`)
+	h, err := s.headers()
+	if err != nil || h == nil {
+		return nil, err
 	}
 	out := make(map[string]string, len(h))
 	for k, v := range h {
-		var str string
-		if json.Unmarshal(v, &str) == nil {
-			out[k] = str
-			continue
-		}
-		var list []string
-		if json.Unmarshal(v, &list) == nil {
-			out[k] = strings.Join(list, ", ")
-		}
+		out[k] = strings.Join(v, ", ")
 	}
 	return out, nil
 }
@@ -139,25 +146,47 @@ func (s *Line) Time() time.Time {
 
 // ContentType is the saved content-type, application/json when none was saved.
 func (s *Line) ContentType() (string, error) {
-	if len(s.Headers) == 0 || string(s.Headers) == "null" {
-		return "application/json", nil
-	}
-	var h map[string]json.RawMessage
-	if err := json.Unmarshal(s.Headers, &h); err != nil {
-		return "", errors.New(`"headers" is not an object`)
+	h, err := s.headers()
+	if err != nil {
+		return "", err
 	}
 	for k, v := range h {
-		if !strings.EqualFold(k, "content-type") {
-			continue
-		}
-		var str string
-		if json.Unmarshal(v, &str) == nil && str != "" {
-			return str, nil
-		}
-		var list []string
-		if json.Unmarshal(v, &list) == nil && len(list) > 0 && list[0] != "" {
-			return list[0], nil
+		if strings.EqualFold(k, "content-type") && len(v) > 0 && v[0] != "" {
+			return v[0], nil
 		}
 	}
 	return "application/json", nil
+}
+
+// headers is the saved headers, decoded by Parse or now.
+func (s *Line) headers() (map[string][]string, error) {
+	if s.parsed {
+		return s.header, nil
+	}
+	return s.decodeHeaders()
+}
+
+// decodeHeaders reads "headers": each name mapped to a string (a list of one) or a
+// list of strings; a value of another kind is left out. nil when the line has none.
+func (s *Line) decodeHeaders() (map[string][]string, error) {
+	if len(s.Headers) == 0 || string(s.Headers) == "null" {
+		return nil, nil
+	}
+	var h map[string]json.RawMessage
+	if err := json.Unmarshal(s.Headers, &h); err != nil {
+		return nil, errors.New(`"headers" is not an object`)
+	}
+	out := make(map[string][]string, len(h))
+	for k, v := range h {
+		var str string
+		if json.Unmarshal(v, &str) == nil {
+			out[k] = []string{str}
+			continue
+		}
+		var list []string
+		if json.Unmarshal(v, &list) == nil {
+			out[k] = list
+		}
+	}
+	return out, nil
 }

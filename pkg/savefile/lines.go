@@ -1,6 +1,7 @@
 // Package savefile reads the files `listen --save` writes: one JSON object per line,
 // read line by line with bounded memory (Scanner), each parsed as a saved delivery
-// (Parse). replay sends them; inspect shows them.
+// (Parse); Reader does both, reporting the lines that are not. replay sends them;
+// inspect shows them.
 package savefile
 
 import (
@@ -106,4 +107,45 @@ func sizeText(n int) string {
 		return fmt.Sprintf("%d MiB", n>>20)
 	}
 	return fmt.Sprintf("%d KiB", n>>10)
+}
+
+// Reader reads the saved deliveries of a save file, passing over blank lines and
+// reporting each line that is not a saved delivery.
+type Reader struct {
+	sc   *Scanner
+	name string
+	skip func(warning string)
+}
+
+// NewReader reads the save file name from r, in lines of at most MaxLineBytes. skip
+// is told of each line that is not a saved delivery: "NAME line N: why; skipped".
+func NewReader(r io.Reader, name string, skip func(warning string)) *Reader {
+	return &Reader{sc: NewScanner(r, MaxLineBytes), name: name, skip: skip}
+}
+
+// Next returns the next saved delivery. err is io.EOF at the end, ctx's error once
+// ctx is done (a line read meanwhile is neither returned nor reported), or why
+// reading failed.
+func (r *Reader) Next(ctx context.Context) (*Line, error) {
+	for {
+		line, lineNo, problem, err := r.sc.Next(ctx)
+		if ctxErr := ctx.Err(); ctxErr != nil {
+			return nil, ctxErr
+		}
+		if err != nil {
+			return nil, err
+		}
+		if problem == nil && len(bytes.TrimSpace(line)) == 0 {
+			continue
+		}
+		var l *Line
+		if problem == nil {
+			l, problem = Parse(line)
+		}
+		if problem != nil {
+			r.skip(fmt.Sprintf("%s line %d: %v; skipped", r.name, lineNo, problem))
+			continue
+		}
+		return l, nil
+	}
 }

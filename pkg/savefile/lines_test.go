@@ -76,3 +76,51 @@ func TestLineScannerEndlessLineIsBounded(t *testing.T) {
 		t.Errorf("reading 512 MiB of one line allocated %d MiB", grew>>20)
 	}
 }
+
+func TestReaderPassesOverBlankAndBadLines(t *testing.T) {
+	in := strings.Join([]string{
+		`{"seq":1,"body":{}}`,
+		``,
+		`   `,
+		`nope`,
+		strings.Repeat("x", 70<<10),
+		`{"body":{}}`,
+		`{"seq":2,"raw":"a","rawBase64":"YQ=="}`,
+		`{"seq":3,"body":{}}`,
+	}, "\n") + "\n\n"
+	var warnings []string
+	r := NewReader(strings.NewReader(in), "f.jsonl", func(w string) { warnings = append(warnings, w) })
+	var seqs []int
+	for {
+		l, err := r.Next(context.Background())
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		seqs = append(seqs, *l.Seq)
+	}
+	if len(seqs) != 2 || seqs[0] != 1 || seqs[1] != 3 {
+		t.Errorf("seqs %v, want [1 3]", seqs)
+	}
+	want := []string{
+		`f.jsonl line 4: not JSON (invalid character 'o' in literal null (expecting 'u')); skipped`,
+		`f.jsonl line 5: not a JSON object: not a line of listen --save; skipped`,
+		`f.jsonl line 6: no "seq": not a line of listen --save; skipped`,
+		`f.jsonl line 7: both "raw" and "rawBase64": not what listen --save writes; skipped`,
+	}
+	if strings.Join(warnings, "\n") != strings.Join(want, "\n") {
+		t.Errorf("warnings:\n%s\nwant:\n%s", strings.Join(warnings, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// TestReaderStopsWhenInterrupted: once ctx is done, Next says so and reports nothing.
+func TestReaderStopsWhenInterrupted(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	r := NewReader(strings.NewReader("nope\n"), "f", func(w string) { t.Errorf("reported %q", w) })
+	if _, err := r.Next(ctx); !errors.Is(err, context.Canceled) {
+		t.Errorf("err %v, want the interruption", err)
+	}
+}

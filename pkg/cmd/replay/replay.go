@@ -2,7 +2,6 @@
 package replay
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -43,7 +42,7 @@ type ReplayOptions struct {
 	File    string
 	To      string
 	Seqs    []string
-	Events  []string
+	Events  []string // split at commas (EventFlag.Names)
 	Headers []string
 	Timeout time.Duration
 }
@@ -156,7 +155,6 @@ func replayRun(ctx context.Context, opts *ReplayOptions) error {
 	src := &savedSource{
 		ctx:   ctx,
 		name:  opts.File,
-		lines: savefile.NewScanner(f, savefile.MaxLineBytes),
 		notes: notes,
 		warn:  opts.IO.WarningLine,
 		seqs:  seqs,
@@ -168,6 +166,10 @@ func replayRun(ctx context.Context, opts *ReplayOptions) error {
 			return eventFilter(s)
 		},
 	}
+	src.lines = savefile.NewReader(f, opts.File, func(warning string) {
+		notes.Printf("%s", src.warn(warning))
+		src.skipped.Add(1)
+	})
 	// The first delivery is found before anything is shown, so that a file with
 	// nothing to replay is an error rather than an empty report; the rest are sent
 	// as they are read.
@@ -271,7 +273,7 @@ func parseSeqs(vals []string) (map[int]bool, error) {
 // eventSelectors checks --event against the catalog and returns the selection.
 // "unknown" is taken too: it is what listen saves for a body no event matched.
 func eventSelectors(opts *ReplayOptions) (func(*savefile.Line) bool, error) {
-	want := cmdutil.SplitEvents(opts.Events)
+	want := opts.Events
 	if len(want) == 0 {
 		return func(*savefile.Line) bool { return true }, nil
 	}
@@ -285,7 +287,7 @@ func eventSelectors(opts *ReplayOptions) (func(*savefile.Line) bool, error) {
 	}
 	return func(s *savefile.Line) bool {
 		for _, w := range want {
-			if s.Event == w || slices.ContainsFunc(s.Candidates, func(c string) bool { return events.MatchPattern(w, c) }) {
+			if events.Selects(w, s.Event, s.Candidates) {
 				return true
 			}
 		}
@@ -299,7 +301,7 @@ func eventSelectors(opts *ReplayOptions) (func(*savefile.Line) bool, error) {
 type savedSource struct {
 	ctx   context.Context
 	name  string
-	lines *savefile.Scanner
+	lines *savefile.Reader
 	notes *report.Notes
 	warn  func(string) string // formats a warning line, written through notes
 	keep  func(*savefile.Line) bool
@@ -315,7 +317,7 @@ type savedSource struct {
 // naming the --seq values it did not hold). An interruption is the end, silently.
 func (s *savedSource) next() (deliver.Delivery, bool, error) {
 	for !s.done {
-		line, lineNo, problem, err := s.lines.Next(s.ctx)
+		saved, err := s.lines.Next(s.ctx)
 		if s.ctx.Err() != nil {
 			return deliver.Delivery{}, false, nil
 		}
@@ -326,24 +328,11 @@ func (s *savedSource) next() (deliver.Delivery, bool, error) {
 		if err != nil {
 			return deliver.Delivery{}, false, fmt.Errorf("cannot read %s: %w", s.name, unwrapPath(err))
 		}
-		if problem == nil && len(bytes.TrimSpace(line)) == 0 {
-			continue
-		}
-		var d deliver.Delivery
-		var saved *savefile.Line
-		if problem == nil {
-			d, saved, problem = parseLine(line)
-		}
-		if problem != nil {
-			s.notes.Printf("%s", s.warn(fmt.Sprintf("%s line %d: %v; skipped", s.name, lineNo, problem)))
-			s.skipped.Add(1)
-			continue
-		}
 		if s.seqs[*saved.Seq] {
 			s.found[*saved.Seq] = true
 		}
 		if s.keep(saved) {
-			return d, true, nil
+			return savedDelivery(saved), true, nil
 		}
 	}
 	var missing []int
@@ -360,13 +349,9 @@ func (s *savedSource) next() (deliver.Delivery, bool, error) {
 	return deliver.Delivery{}, false, nil
 }
 
-// parseLine reads one saved delivery.
-func parseLine(line []byte) (deliver.Delivery, *savefile.Line, error) {
-	s, err := savefile.Parse(line)
-	if err != nil {
-		return deliver.Delivery{}, nil, err
-	}
-	body, _ := s.Bytes()     // checked by Parse
-	ct, _ := s.ContentType() // checked by Parse
-	return deliver.Delivery{ID: *s.Seq, Body: body, ContentType: ct}, s, nil
+// savedDelivery is the delivery a line records.
+func savedDelivery(s *savefile.Line) deliver.Delivery {
+	body, _ := s.Bytes()     // decoded by Parse
+	ct, _ := s.ContentType() // decoded by Parse
+	return deliver.Delivery{ID: *s.Seq, Body: body, ContentType: ct}
 }
