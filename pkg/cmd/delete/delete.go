@@ -252,6 +252,9 @@ func deleteRun(ctx context.Context, opts *DeleteOptions) error {
 			return nil
 		})
 		if err != nil {
+			if opts.LocalOnly {
+				return fmt.Errorf("could not forget %s locally: %w", safetext.Escape(t.url), err)
+			}
 			return fmt.Errorf("deleted %s on TagMango but the local record could not be updated: %w", safetext.Escape(t.url), err)
 		}
 		switch {

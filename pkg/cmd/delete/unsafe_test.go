@@ -2,6 +2,7 @@ package delete_test
 
 import (
 	"context"
+	"os"
 	"strings"
 	"testing"
 
@@ -134,4 +135,37 @@ func TestDeleteEscapesStoredURLs(t *testing.T) {
 			t.Errorf("stderr:\n%s", res.Stderr)
 		}
 	})
+}
+
+// TestDeleteLocalOnlyStoreFailureSaysTagMangoWasNotCalled makes the store unwritable
+// with a symlink where its lock file goes (a read-only directory does not stop root).
+func TestDeleteLocalOnlyStoreFailureSaysTagMangoWasNotCalled(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--local-only"}, "error: could not forget " + unsafeHookShown + " locally: cannot write the state file"},
+		{nil, "error: deleted " + unsafeHookShown + " on TagMango but the local record could not be updated: cannot write the state file"},
+	} {
+		e, srv, _ := seedUnsafe(t, "")
+		lock := e.StatePath + ".lock"
+		if err := os.Remove(lock); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Symlink(e.StatePath+".elsewhere", lock); err != nil {
+			t.Fatal(err)
+		}
+		before := len(srv.Calls())
+		res := e.Run(append([]string{"delete", "--all", "--yes"}, tc.args...)...)
+		if res.Code != 1 {
+			t.Errorf("%v: exit %d, want 1", tc.args, res.Code)
+		}
+		checkNoRawControls(t, res)
+		if !strings.Contains(res.Stderr, tc.want) {
+			t.Errorf("%v: stderr lacks %q:\n%s", tc.args, tc.want, res.Stderr)
+		}
+		if calls := len(srv.Calls()) - before; (calls == 0) != (len(tc.args) > 0) {
+			t.Errorf("%v: %d calls", tc.args, calls)
+		}
+	}
 }
