@@ -5,6 +5,7 @@ package cmdtest
 
 import (
 	"context"
+	"maps"
 	"os"
 	"path/filepath"
 	"strings"
@@ -54,9 +55,13 @@ type Options struct {
 	StdoutTTY bool
 	StderrTTY bool
 	// Color decides colour as a real terminal would: on for the streams marked as
-	// terminals, unless NO_COLOR is set (or --no-color given). Without it, no colour.
-	Color   bool
-	Context context.Context
+	// terminals, unless ColorEnv sets NO_COLOR or TERM=dumb (or --no-color is given).
+	// Without it, no colour.
+	Color bool
+	// ColorEnv is the environment the colour decision reads, in place of the
+	// developer's: TERM is xterm-256color unless it sets TERM.
+	ColorEnv map[string]string
+	Context  context.Context
 	// Factory, when set, changes the factory before the run (to inject faults).
 	Factory func(*cmdutil.Factory)
 }
@@ -103,7 +108,9 @@ func (e *Env) RunWith(o Options, args ...string) Result {
 	ios.SetStdoutTTY(o.StdoutTTY)
 	ios.SetStderrTTY(o.StderrTTY)
 	if o.Color {
-		ios.DecideColor(os.Getenv)
+		env := map[string]string{"TERM": "xterm-256color"}
+		maps.Copy(env, o.ColorEnv)
+		ios.DecideColor(func(k string) string { return env[k] })
 	}
 	f := factory.New(ios)
 	e.Configure(f)

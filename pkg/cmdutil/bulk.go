@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/api"
+	"github.com/tagmango-hooks/tagmango-hooks/pkg/safetext"
 )
 
 // Bulk is the bookkeeping of a command that makes one API call per item (an event for
@@ -60,10 +61,10 @@ func (b *Bulk) Err(w io.Writer, done int, doneText string) error {
 		return b.failures[0].err
 	}
 	for _, f := range b.failures {
-		fmt.Fprintf(w, "✗ %s: %v\n", f.item, f.err)
+		fmt.Fprintf(w, "✗ %s: %v\n", safetext.Escape(f.item), f.err)
 	}
 	if len(b.untried) > 0 {
-		fmt.Fprintf(w, "not tried (%s): %s\n", StopReason(b.stop), strings.Join(b.untried, ", "))
+		fmt.Fprintf(w, "not tried (%s): %s\n", StopReason(b.stop), safetext.Escape(strings.Join(b.untried, ", ")))
 	}
 	summary := fmt.Sprintf("%d of %d %s failed", len(b.failures), b.total, plural(b.total, b.Noun))
 	if len(b.untried) > 0 {

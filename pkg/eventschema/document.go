@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/jsonscan"
+	"github.com/tagmango-hooks/tagmango-hooks/pkg/safetext"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -130,11 +131,10 @@ func writeJSON(b *bytes.Buffer, v any) error {
 	return nil
 }
 
+// writeString writes s as a JSON string, "<" and "&" as they are: the catalog's text,
+// which docs/schema shows to people.
 func writeString(b *bytes.Buffer, s string) {
-	enc := json.NewEncoder(b)
-	enc.SetEscapeHTML(false)
-	_ = enc.Encode(s)       // a string always encodes
-	b.Truncate(b.Len() - 1) // Encode's newline
+	b.Write(safetext.AppendPlainJSONString(b.AvailableBuffer(), s))
 }
 
 func yamlNode(v any) (*yaml.Node, error) {

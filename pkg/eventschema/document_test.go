@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"regexp"
+	"strings"
 	"testing"
 
 	"go.yaml.in/yaml/v3"
@@ -185,5 +186,21 @@ func TestObjectKeepsInsertionOrder(t *testing.T) {
 	y, _ = eventschema.NewObject().Set("200", "true").Set("v", "1.0").YAML()
 	if string(y) != "\"200\": \"true\"\nv: \"1.0\"\n" {
 		t.Errorf("YAML %q", y)
+	}
+}
+
+// Strings are written as encoding/json writes them, HTML characters kept: quotes,
+// backslashes, controls and U+2028 escaped, invalid UTF-8 as U+FFFD.
+func TestObjectStringsAreJSON(t *testing.T) {
+	for _, s := range []string{"plain", `q"b\s`, "a\nb\tc\r\x01\x7f", "\u2028\u2029", "bad \xff utf-8", "<&> ₹ 😀"} {
+		j, err := eventschema.NewObject().Set(s, s).MarshalJSON()
+		if err != nil {
+			t.Fatal(err)
+		}
+		enc, _ := json.Marshal(map[string]string{s: s})
+		want := strings.NewReplacer(`\u003c`, "<", `\u003e`, ">", `\u0026`, "&").Replace(string(enc))
+		if string(j) != want {
+			t.Errorf("%q: JSON %s, want %s", s, j, want)
+		}
 	}
 }

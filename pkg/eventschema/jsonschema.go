@@ -168,8 +168,8 @@ func eventDescription(e *events.Event) string {
 	for _, n := range e.Notes {
 		fmt.Fprintf(&d, "\nNote: %s", n)
 	}
-	if src := sourceURL(e.Source); src != "" {
-		fmt.Fprintf(&d, "\nSource: %s", src)
+	if e.Source != "" {
+		fmt.Fprintf(&d, "\nSource: %s", e.Source)
 	}
 	return d.String()
 }

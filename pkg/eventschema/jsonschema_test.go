@@ -264,15 +264,16 @@ func TestAgreesWithChecker(t *testing.T) {
 	}
 }
 
-// TestToleratesUnknownCatalogFields: a catalog entry may carry fields this package does
-// not know (say identicalSends); the schemas stay as they were.
+// TestToleratesUnknownCatalogFields: a catalog entry may carry fields that neither the
+// catalog nor this package knows (say a future retry_policy); the schemas stay as they
+// were.
 func TestToleratesUnknownCatalogFields(t *testing.T) {
 	raw, err := os.ReadFile("../events/events.json")
 	if err != nil {
 		t.Fatal(err)
 	}
 	// Inserted as text: a round trip through a map would reorder the examples.
-	extended := bytes.ReplaceAll(raw, []byte(`"category":`), []byte(`"identicalSends": 3, "somethingNew": {"x": [1]}, "category":`))
+	extended := bytes.ReplaceAll(raw, []byte(`"category":`), []byte(`"retry_policy": 3, "somethingNew": {"x": [1]}, "category":`))
 	if bytes.Equal(extended, raw) {
 		t.Fatal("no event to extend")
 	}

@@ -276,8 +276,8 @@ func webhookOperation(e *events.Event) *Object {
 	if e.Deprecated {
 		op.Set("deprecated", true)
 	}
-	if src := sourceURL(e.Source); src != "" {
-		op.Set("externalDocs", NewObject().Set("description", "TagMango's page for "+e.Type).Set("url", src))
+	if e.Source != "" {
+		op.Set("externalDocs", NewObject().Set("description", "TagMango's page for "+e.Type).Set("url", e.Source))
 	}
 	return op.
 		Set("requestBody", jsonBody(e.Type, "The "+e.Type+" payload.")).
@@ -301,14 +301,4 @@ func operationID(eventType string) string {
 		b.WriteRune(r)
 	}
 	return b.String()
-}
-
-// sourceURL is the first URL of a catalog source ("https://… ; seeds/…").
-func sourceURL(src string) string {
-	for _, part := range strings.Split(src, ";") {
-		if p := strings.TrimSpace(part); strings.HasPrefix(p, "https://") {
-			return p
-		}
-	}
-	return ""
 }

@@ -96,9 +96,6 @@ func (s *IOStreams) SetStdoutTTY(v bool) { s.stdoutTTY = v }
 // SetStderrTTY marks stderr as a terminal (for tests).
 func (s *IOStreams) SetStderrTTY(v bool) { s.stderrTTY = v }
 
-// SetColorEnabled forces colour on stdout on or off.
-func (s *IOStreams) SetColorEnabled(v bool) { s.color = v }
-
 // DecideColor turns colour on for each stream that is a terminal, unless NO_COLOR is
 // set or TERM is dumb. System calls it; tests call it after marking terminals.
 func (s *IOStreams) DecideColor(getenv func(string) string) {
@@ -124,9 +121,6 @@ func (s *IOStreams) IsStderrTTY() bool { return s.stderrTTY }
 
 // ColorEnabled reports whether ANSI colour may be written to stdout.
 func (s *IOStreams) ColorEnabled() bool { return s.color }
-
-// StderrColorEnabled reports whether ANSI colour may be written to stderr.
-func (s *IOStreams) StderrColorEnabled() bool { return s.errColor }
 
 // TerminalWidth is the width of the terminal, 80 when unknown.
 func (s *IOStreams) TerminalWidth() int { return s.width }

@@ -19,9 +19,10 @@ func (s *IOStreams) paintErr(sgr, text string) string {
 }
 
 // Warnf writes one warning line to stderr: "warning: " and the message, the prefix in
-// yellow on a coloured terminal. Every warning of every command goes through here, so
-// they all look alike. The message is the caller's: outside text in it must already
-// be escaped (pkg/safetext).
+// yellow on a coloured terminal. Commands warn through here or WarningLine, so that
+// their warnings look alike; two places still write a plain "warning: " themselves
+// (listen's inspector goroutine, and pkg/tempsubs when given no Lines). The message is
+// the caller's: outside text in it must already be escaped (pkg/safetext).
 func (s *IOStreams) Warnf(format string, args ...any) {
 	fmt.Fprint(s.ErrOut, s.WarningLine(fmt.Sprintf(format, args...)))
 }

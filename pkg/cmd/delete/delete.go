@@ -125,7 +125,7 @@ func deleteRun(ctx context.Context, opts *DeleteOptions) error {
 	}
 	for _, u := range opts.URLs {
 		if _, err := hookurl.Parse(u); err != nil {
-			return cmdutil.Invalidf("--url %s: %v", u, err)
+			return cmdutil.Invalidf("--url %s: %v", safetext.Escape(u), err)
 		}
 	}
 	settings, err := opts.Settings()
@@ -183,7 +183,7 @@ func deleteRun(ctx context.Context, opts *DeleteOptions) error {
 		plans := []api.DryRequest{}
 		for _, t := range targets {
 			if opts.LocalOnly {
-				fmt.Fprintf(opts.IO.ErrOut, "would forget %d tracked subscription(s) on %s\n", len(t.records), t.url)
+				fmt.Fprintf(opts.IO.ErrOut, "would forget %d tracked subscription(s) on %s\n", len(t.records), safetext.Escape(t.url))
 				continue
 			}
 			p, err := client.PlanDelete(t.url)
@@ -201,7 +201,7 @@ func deleteRun(ctx context.Context, opts *DeleteOptions) error {
 	if opts.DryRun {
 		for _, t := range targets {
 			if opts.LocalOnly {
-				fmt.Fprintf(opts.IO.Out, "would forget %d tracked subscription(s) on %s\n", len(t.records), t.url)
+				fmt.Fprintf(opts.IO.Out, "would forget %d tracked subscription(s) on %s\n", len(t.records), safetext.Escape(t.url))
 				continue
 			}
 			if err := client.DryRunDelete(opts.IO.Out, t.url); err != nil {
@@ -252,7 +252,10 @@ func deleteRun(ctx context.Context, opts *DeleteOptions) error {
 			return nil
 		})
 		if err != nil {
-			return fmt.Errorf("deleted %s on TagMango but the local record could not be updated: %w", t.url, err)
+			if opts.LocalOnly {
+				return fmt.Errorf("could not forget %s locally: %w", safetext.Escape(t.url), err)
+			}
+			return fmt.Errorf("deleted %s on TagMango but the local record could not be updated: %w", safetext.Escape(t.url), err)
 		}
 		switch {
 		case len(gone) == 0 && opts.LocalOnly:
@@ -276,7 +279,7 @@ func deleteRun(ctx context.Context, opts *DeleteOptions) error {
 	}
 	if ctx.Err() != nil {
 		if len(notSent) > 0 {
-			fmt.Fprintf(opts.IO.ErrOut, "not sent: %s\n", strings.Join(notSent, ", "))
+			fmt.Fprintf(opts.IO.ErrOut, "not sent: %s\n", safetext.Escape(strings.Join(notSent, ", ")))
 		}
 		return cmdutil.ErrCancel
 	}
@@ -367,7 +370,7 @@ func resolveTargets(opts *DeleteOptions, state *store.State, scope store.Scope) 
 				}
 			}
 			if len(others) > 0 {
-				fmt.Fprintf(opts.IO.ErrOut, "note: TagMango deletes by URL, so %s also removes %s on %s\n", id, strings.Join(others, ", "), rec.HookURL)
+				fmt.Fprintf(opts.IO.ErrOut, "note: TagMango deletes by URL, so %s also removes %s on %s\n", id, safetext.Escape(strings.Join(others, ", ")), safetext.Escape(rec.HookURL))
 			}
 		}
 	case opts.All:
@@ -384,7 +387,7 @@ func resolveTargets(opts *DeleteOptions, state *store.State, scope store.Scope) 
 			if _, checked := running[base]; !checked {
 				running[base] = opts.ListenRunning(scope.Profile, base)
 				if running[base] {
-					fmt.Fprintf(opts.IO.ErrOut, "note: a listen is still running for %s; its temporary subscriptions are left alone\n", base)
+					fmt.Fprintf(opts.IO.ErrOut, "note: a listen is still running for %s; its temporary subscriptions are left alone\n", safetext.Escape(base))
 				}
 			}
 			if !running[base] {

@@ -333,3 +333,40 @@ func TestKeyMask(t *testing.T) {
 		t.Errorf("add: %s", res.Stderr)
 	}
 }
+
+// The success lines of add, use and remove carry the same ✓ as other commands: green
+// on a coloured terminal, plain otherwise.
+func TestProfileSuccessLinesUseTheSuccessIcon(t *testing.T) {
+	const green = "\x1b[32m✓\x1b[0m "
+	for _, colour := range []bool{true, false} {
+		e := cmdtest.New(t)
+		opts := cmdtest.Options{StderrTTY: true, Color: colour, Stdin: cmdtest.TestAPIKey + "\n"}
+		want := "✓ "
+		if colour {
+			want = green
+		}
+		for _, tc := range []struct {
+			args  []string
+			lines []string
+		}{
+			{[]string{"profile", "add", "a"}, []string{"Saved profile a", "a is now the current profile\n"}},
+			{[]string{"profile", "add", "a"}, []string{"Updated profile a"}},
+			{[]string{"profile", "add", "b", "--use"}, []string{"Saved profile b", "b is now the current profile\n"}},
+			{[]string{"profile", "use", "a"}, []string{"a is now the current profile\n"}},
+			{[]string{"profile", "remove", "b", "--yes"}, []string{"Removed profile b\n"}},
+		} {
+			res := e.RunWith(opts, tc.args...)
+			if res.Code != 0 {
+				t.Errorf("colour %v, %v: exit %d: %s", colour, tc.args, res.Code, res.Stderr)
+			}
+			for _, line := range tc.lines {
+				if !strings.Contains(res.Stderr, want+line) {
+					t.Errorf("colour %v, %v: stderr %q lacks %q", colour, tc.args, res.Stderr, want+line)
+				}
+			}
+			if !colour && strings.Contains(res.Stderr, "\x1b") {
+				t.Errorf("%v: colour off a coloured terminal: %q", tc.args, res.Stderr)
+			}
+		}
+	}
+}

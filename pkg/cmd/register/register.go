@@ -4,7 +4,6 @@ package register
 import (
 	"context"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -31,7 +30,8 @@ type RegisterOptions struct {
 	Format    func() (output.Format, error)
 	Now       func() time.Time
 
-	URL     string
+	URL string
+	// Events are the names given with --event: trimmed, without blanks or repeats.
 	Events  []string
 	Filters store.Filters
 	Force   bool
@@ -110,10 +110,9 @@ func validate(opts *RegisterOptions, catalog *events.Catalog, eventNames []strin
 	for _, name := range eventNames {
 		e, ok := catalog.Lookup(name)
 		if !ok && events.IsPattern(name) {
-			// Not even --force: TagMango takes event names, never patterns.
-			if err := cmdutil.CheckEvents(catalog, "--event", cmdutil.Subscribe, []string{name}); err != nil {
-				return nil, err
-			}
+			// Not even --force: TagMango takes event names, never patterns, and
+			// CheckEvents refuses every pattern to subscribe.
+			return nil, cmdutil.CheckEvents(catalog, "--event", cmdutil.Subscribe, []string{name})
 		}
 		if !ok {
 			msg := catalog.UnknownMessage(name)
@@ -154,8 +153,7 @@ func registerRun(ctx context.Context, opts *RegisterOptions) error {
 	if err != nil {
 		return err
 	}
-	eventNames := dedupe(slices.Clone(opts.Events))
-	warnings, err := validate(opts, catalog, eventNames)
+	warnings, err := validate(opts, catalog, opts.Events)
 	if err != nil {
 		return err
 	}
@@ -186,7 +184,7 @@ func registerRun(ctx context.Context, opts *RegisterOptions) error {
 		result  []cmdutil.Outcome
 		pending []store.Record
 	)
-	for _, name := range eventNames {
+	for _, name := range opts.Events {
 		rec := scope.NewRecord(name, opts.URL, opts.Filters, now)
 		// Only a record of this profile on this API counts: one made against the
 		// emulator says nothing about production.
@@ -316,20 +314,6 @@ func eventNamesOf(records []store.Record) []string {
 	out := make([]string, 0, len(records))
 	for _, r := range records {
 		out = append(out, r.Event)
-	}
-	return out
-}
-
-func dedupe(names []string) []string {
-	seen := map[string]bool{}
-	out := names[:0]
-	for _, n := range names {
-		n = strings.TrimSpace(n)
-		if n == "" || seen[n] {
-			continue
-		}
-		seen[n] = true
-		out = append(out, n)
 	}
 	return out
 }

@@ -457,3 +457,29 @@ func TestRegisterURLWithoutScheme(t *testing.T) {
 		t.Errorf("sent or recorded something")
 	}
 }
+
+// Events given twice, with blanks around them or as empty items are subscribed once
+// each, in the order first given (--event's parsing; register adds no rule of its own).
+func TestRegisterSendsEachEventOnce(t *testing.T) {
+	e := cmdtest.New(t)
+	srv := cmdtest.NewAPIServer(t)
+	e.WithProfile(srv.URL)
+	res := e.Run("register", "--url", hook, "-e", " course.completed.100 ,course.completed.50,", "-e", "course.completed.100", "-e", " , ", "-e", "course.completed.50", "-o", "json")
+	if res.Code != 0 {
+		t.Fatalf("exit %d: %s", res.Code, res.Stderr)
+	}
+	var sent []string
+	for _, c := range srv.Calls() {
+		var body struct{ Event string }
+		if err := json.Unmarshal([]byte(c.Body), &body); err != nil {
+			t.Fatal(err)
+		}
+		sent = append(sent, body.Event)
+	}
+	if strings.Join(sent, " ") != "course.completed.100 course.completed.50" {
+		t.Errorf("sent %q", sent)
+	}
+	if rs := records(t, res.Stdout); len(rs) != 2 {
+		t.Errorf("%d records", len(rs))
+	}
+}

@@ -9,29 +9,28 @@ import (
 )
 
 // Warnings and errors are coloured on a terminal's stderr, whatever stdout is, and
-// never when NO_COLOR or --no-color says so or stderr is not a terminal.
+// never when NO_COLOR, TERM=dumb or --no-color says so or stderr is not a terminal.
 func TestStderrColour(t *testing.T) {
 	const (
 		yellowWarning = "\x1b[33mwarning:\x1b[0m "
 		redError      = "\x1b[31merror:\x1b[0m "
 	)
 	cases := []struct {
-		name    string
-		opts    cmdtest.Options
-		noColor string
-		flags   []string
-		colour  bool
+		name   string
+		opts   cmdtest.Options
+		flags  []string
+		colour bool
 	}{
 		{name: "stderr a terminal, stdout piped", opts: cmdtest.Options{StderrTTY: true, Color: true}, colour: true},
 		{name: "both terminals", opts: cmdtest.Options{StdoutTTY: true, StderrTTY: true, Color: true}, colour: true},
-		{name: "NO_COLOR", opts: cmdtest.Options{StderrTTY: true, Color: true}, noColor: "1"},
+		{name: "NO_COLOR", opts: cmdtest.Options{StderrTTY: true, Color: true, ColorEnv: map[string]string{"NO_COLOR": "1"}}},
+		{name: "TERM=dumb", opts: cmdtest.Options{StderrTTY: true, Color: true, ColorEnv: map[string]string{"TERM": "dumb"}}},
 		{name: "--no-color", opts: cmdtest.Options{StderrTTY: true, Color: true}, flags: []string{"--no-color"}},
 		{name: "stderr piped", opts: cmdtest.Options{StdoutTTY: true, Color: true}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			e := cmdtest.New(t)
-			t.Setenv("NO_COLOR", tc.noColor)
 
 			// A warning: course.completed is deprecated.
 			res := e.RunWith(tc.opts, append([]string{"events", "sample", "course.completed"}, tc.flags...)...)

@@ -105,9 +105,9 @@ func addRun(ctx context.Context, opts *AddOptions) error {
 	if existed {
 		verb = "Updated"
 	}
-	fmt.Fprintf(opts.IO.ErrOut, "✓ %s profile %s (key %s) in %s\n", verb, opts.Name, api.MaskKey(key), path)
+	fmt.Fprintf(opts.IO.ErrOut, "%s %s profile %s (key %s) in %s\n", opts.IO.SuccessIcon(), verb, opts.Name, api.MaskKey(key), path)
 	if madeActive {
-		fmt.Fprintf(opts.IO.ErrOut, "✓ %s is now the current profile\n", opts.Name)
+		fmt.Fprintf(opts.IO.ErrOut, "%s %s is now the current profile\n", opts.IO.SuccessIcon(), opts.Name)
 	}
 	return nil
 }

@@ -80,7 +80,7 @@ func removeRun(ctx context.Context, opts *RemoveOptions) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(opts.IO.ErrOut, "✓ Removed profile %s\n", opts.Name)
+	fmt.Fprintf(opts.IO.ErrOut, "%s Removed profile %s\n", opts.IO.SuccessIcon(), opts.Name)
 	if wasCurrent {
 		fmt.Fprintln(opts.IO.ErrOut, "No profile is current now; choose one with `tagmango-hooks profile use NAME`")
 	}

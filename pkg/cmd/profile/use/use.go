@@ -49,7 +49,7 @@ func useRun(opts *UseOptions) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(opts.IO.ErrOut, "✓ %s is now the current profile\n", opts.Name)
+	fmt.Fprintf(opts.IO.ErrOut, "%s %s is now the current profile\n", opts.IO.SuccessIcon(), opts.Name)
 	return nil
 }
 
