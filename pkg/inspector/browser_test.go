@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"strings"
 	"sync/atomic"
@@ -249,4 +250,25 @@ func TestBrowserTenThousand(t *testing.T) {
 	filter := eval[float64](t, ctx, `window.inspectorTimings.filterMs`)
 	fmt.Printf("inspector page, 10,000 entries: first render %.0f ms, filter %.1f ms\n", first, filter)
 	t.Logf("first render %.0f ms, filter %.1f ms", first, filter)
+}
+
+// TestBrowserSearchAgreesWithTheAPI: the page's search ignores ASCII case only, as
+// the API's q= (and so Download) does.
+func TestBrowserSearchAgreesWithTheAPI(t *testing.T) {
+	ctx := browser(t)
+	s := startSession(t, sessionConfig{})
+	s.post("/", `{"city":"ÅRHUS","name":"Zoë"}`)
+	s.post("/", `{"city":"århus","name":"Asha"}`)
+	do(t, ctx, chromedp.Navigate(s.page), chromedp.WaitVisible(chromedp.CSS("#live.on")))
+	poll(t, ctx, rowsJS+`.length === 2`)
+	for _, q := range []string{"ÅRH", "årh", "ZOË", "zoë", "ASHA", "rhus"} {
+		var api listAnswer
+		s.getJSON("/api/deliveries?view=list&q="+url.QueryEscape(q), &api)
+		do(t, ctx, chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`(() => { const q = document.getElementById('f-q'); q.value = %q; q.dispatchEvent(new Event('input')); })()`, q)))
+		// The search applies 120 ms after typing stops; the URL says when it did.
+		poll(t, ctx, fmt.Sprintf(`new URLSearchParams(location.search).get('q') === %q`, q))
+		if got := eval[int](t, ctx, rowsJS+`.length`); got != len(api.Deliveries) {
+			t.Errorf("q=%s: the page shows %d rows, the API lists %d", q, got, len(api.Deliveries))
+		}
+	}
 }
