@@ -232,6 +232,13 @@ func (s *Store) Dropped() int64 {
 	return s.dropped
 }
 
+// Version is the number of the latest change.
+func (s *Store) Version() int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.version
+}
+
 // nextIDValue is the id the next entry will get.
 func (s *Store) nextIDValue() int64 {
 	s.mu.Lock()

@@ -55,7 +55,7 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request) {
 	store := s.opts.Store
 	changed := store.wait()
 	if last < 0 {
-		_, last = store.since(1<<62, 0, nil)
+		last = store.Version()
 	}
 	h := w.Header()
 	h.Set("Content-Type", "text/event-stream")
