@@ -19,6 +19,7 @@ import (
 	"strings"
 
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/events"
+	"github.com/tagmango-hooks/tagmango-hooks/pkg/jsonscan"
 )
 
 // Dialect is the JSON Schema version of every schema.
@@ -240,39 +241,41 @@ func (b *Builder) fieldSchema(f events.Field, example any, to target) *Object {
 	return s
 }
 
-// jsonTypes maps a catalog type to JSON Schema types the way the checker reads it
-// (pkg/events parseType): "number", "integer" and "float" are any JSON number; "any",
-// "unknown (…)" and anything unrecognised give nil, no type constraint. null is added
+// jsonTypes gives a field's JSON Schema types: the kinds its catalog type allows as the
+// checker reads them (events.TypeKinds), nil for no type constraint, and null added
 // only where the catalog says nullable: true.
 func jsonTypes(f events.Field) []string {
-	var out []string
-	add := func(t string) {
-		if !slices.Contains(out, t) {
-			out = append(out, t)
-		}
+	kinds := events.TypeKinds(f.Type)
+	if kinds == nil {
+		return nil
 	}
-	for _, part := range strings.Split(f.Type, "|") {
-		switch strings.ToLower(strings.TrimSpace(part)) {
-		case "string":
-			add("string")
-		case "number", "integer", "float":
-			add("number")
-		case "boolean", "bool":
-			add("boolean")
-		case "array":
-			add("array")
-		case "object":
-			add("object")
-		case "null":
-			add("null")
-		default:
-			return nil
-		}
+	out := make([]string, 0, len(kinds)+1)
+	for _, k := range kinds {
+		out = append(out, schemaType(k))
 	}
-	if f.Nullable != nil && *f.Nullable {
-		add("null")
+	if f.Nullable != nil && *f.Nullable && !slices.Contains(kinds, jsonscan.KindNull) {
+		out = append(out, "null")
 	}
 	return out
+}
+
+// schemaType names a JSON kind as JSON Schema's "type" keyword does.
+func schemaType(k jsonscan.Kind) string {
+	switch k {
+	case jsonscan.KindNull:
+		return "null"
+	case jsonscan.KindBool:
+		return "boolean"
+	case jsonscan.KindNumber:
+		return "number"
+	case jsonscan.KindString:
+		return "string"
+	case jsonscan.KindArray:
+		return "array"
+	case jsonscan.KindObject:
+		return "object"
+	}
+	panic(fmt.Sprintf("eventschema: no JSON Schema type for kind %d", k))
 }
 
 var minuteTimestamp = regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\dZ$`)
