@@ -165,7 +165,7 @@ func eventDescription(e *events.Event) string {
 	} else {
 		d.WriteString("\nFilter: none.")
 	}
-	fmt.Fprintf(&d, "\nFields: %s (%s: %s).", fieldsSentence(e), FieldsStatusKeyword, e.FieldsStatus)
+	fmt.Fprintf(&d, "\nFields: %s (%s: %s).", e.FieldsNote(), FieldsStatusKeyword, e.FieldsStatus)
 	for _, n := range e.Notes {
 		fmt.Fprintf(&d, "\nNote: %s", n)
 	}
@@ -173,20 +173,6 @@ func eventDescription(e *events.Event) string {
 		fmt.Fprintf(&d, "\nSource: %s", e.Source)
 	}
 	return d.String()
-}
-
-func fieldsSentence(e *events.Event) string {
-	switch {
-	case e.FieldsComplete():
-		return "documented by TagMango"
-	case e.FieldsStatus == "partial_schema":
-		return "partly documented: TagMango's schema is cut off, the remaining types are inferred from the example"
-	case e.FieldsStatus == "example_only":
-		return "example only: TagMango documents no schema, every type is inferred from the example"
-	case strings.HasPrefix(e.FieldsStatus, "inferred_from:"):
-		return "inferred: TagMango's page shows no payload, the fields are copied from " + strings.TrimPrefix(e.FieldsStatus, "inferred_from:")
-	}
-	return e.FieldsNote()
 }
 
 // properties builds the properties and required list of fields, whose values in the
