@@ -64,17 +64,28 @@ func (e *Event) Replacement() string { return e.replacement }
 // FieldsComplete reports whether every field's type is documented by TagMango.
 func (e *Event) FieldsComplete() bool { return e.FieldsStatus == "complete" }
 
-// FieldsNote says in words how far the event's fields are documented.
+// InferredFrom names the event whose fields this one's are copied from (fields status
+// "inferred_from:<event>"), "" when they are not copied.
+func (e *Event) InferredFrom() string {
+	from, ok := strings.CutPrefix(e.FieldsStatus, "inferred_from:")
+	if !ok {
+		return ""
+	}
+	return from
+}
+
+// FieldsNote says in a sentence how far the event's fields are documented; an unknown
+// fields status is given as it is.
 func (e *Event) FieldsNote() string {
 	switch {
-	case e.FieldsStatus == "complete":
-		return "documented"
+	case e.FieldsComplete():
+		return "documented by TagMango"
 	case e.FieldsStatus == "partial_schema":
-		return "partly documented: some types inferred from the example"
+		return "partly documented: TagMango's schema is cut off, the remaining types are inferred from the example"
 	case e.FieldsStatus == "example_only":
-		return "example only: types inferred from the example"
-	case strings.HasPrefix(e.FieldsStatus, "inferred_from:"):
-		return "inferred from " + strings.TrimPrefix(e.FieldsStatus, "inferred_from:")
+		return "example only: TagMango documents no schema, every type is inferred from the example"
+	case e.InferredFrom() != "":
+		return "inferred: TagMango's page shows no payload, the fields are copied from " + e.InferredFrom()
 	}
 	return e.FieldsStatus
 }

@@ -3,6 +3,7 @@ package events
 import (
 	"hash/maphash"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -130,27 +131,46 @@ func newFieldSpec(f Field) fieldSpec {
 	return fs
 }
 
-// parseType reads a catalog type: "string", "number", "array", "string | null", …;
-// "any", "unknown (…)" and anything unrecognised accept every kind.
-func parseType(t string) kindSet {
-	var set kindSet
+// TypeKinds reads a catalog type ("string", "number", "array", "string | null", …) as
+// the JSON kinds it allows, in the order written, each once: "number", "integer" and
+// "float" are all any JSON number. "any", "unknown (…)" and anything unrecognised give
+// nil: the type does not pin the kind. The catalog's nullable is not part of the type.
+func TypeKinds(t string) []jsonscan.Kind {
+	var kinds []jsonscan.Kind
 	for _, part := range strings.Split(t, "|") {
+		var k jsonscan.Kind
 		switch strings.ToLower(strings.TrimSpace(part)) {
 		case "string":
-			set |= 1 << jsonscan.KindString
+			k = jsonscan.KindString
 		case "number", "integer", "float":
-			set |= 1 << jsonscan.KindNumber
+			k = jsonscan.KindNumber
 		case "boolean", "bool":
-			set |= 1 << jsonscan.KindBool
+			k = jsonscan.KindBool
 		case "array":
-			set |= 1 << jsonscan.KindArray
+			k = jsonscan.KindArray
 		case "object":
-			set |= 1 << jsonscan.KindObject
+			k = jsonscan.KindObject
 		case "null":
-			set |= 1 << jsonscan.KindNull
+			k = jsonscan.KindNull
 		default:
-			return anyKind
+			return nil
 		}
+		if !slices.Contains(kinds, k) {
+			kinds = append(kinds, k)
+		}
+	}
+	return kinds
+}
+
+// parseType is TypeKinds as a set; anyKind when the type does not pin the kind.
+func parseType(t string) kindSet {
+	kinds := TypeKinds(t)
+	if kinds == nil {
+		return anyKind
+	}
+	var set kindSet
+	for _, k := range kinds {
+		set |= 1 << k
 	}
 	return set
 }

@@ -6,9 +6,12 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/tagmango-hooks/tagmango-hooks/pkg/jsonscan"
 )
 
 func newTestMatcher(t testing.TB) (*Catalog, *Matcher) {
@@ -269,6 +272,29 @@ func TestSelects(t *testing.T) {
 	for _, tt := range tests {
 		if got := Selects(tt.pattern, tt.event, tt.candidates); got != tt.want {
 			t.Errorf("Selects(%q, %q, %v) = %v, want %v", tt.pattern, tt.event, tt.candidates, got, tt.want)
+		}
+	}
+}
+
+// TestTypeKinds: the kinds of a catalog type come in the order written, each once;
+// a type that does not pin the kind gives nil.
+func TestTypeKinds(t *testing.T) {
+	tests := []struct {
+		typ  string
+		want []jsonscan.Kind
+	}{
+		{"string", []jsonscan.Kind{jsonscan.KindString}},
+		{"String | null", []jsonscan.Kind{jsonscan.KindString, jsonscan.KindNull}},
+		{"null|integer|float|number", []jsonscan.Kind{jsonscan.KindNull, jsonscan.KindNumber}},
+		{"bool | boolean | array | object", []jsonscan.Kind{jsonscan.KindBool, jsonscan.KindArray, jsonscan.KindObject}},
+		{"any", nil},
+		{"unknown (null in example)", nil},
+		{"string | date", nil},
+		{"", nil},
+	}
+	for _, tt := range tests {
+		if got := TypeKinds(tt.typ); !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("TypeKinds(%q) = %v, want %v", tt.typ, got, tt.want)
 		}
 	}
 }

@@ -19,6 +19,7 @@ import (
 	"strings"
 
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/events"
+	"github.com/tagmango-hooks/tagmango-hooks/pkg/jsonscan"
 )
 
 // Dialect is the JSON Schema version of every schema.
@@ -164,7 +165,7 @@ func eventDescription(e *events.Event) string {
 	} else {
 		d.WriteString("\nFilter: none.")
 	}
-	fmt.Fprintf(&d, "\nFields: %s (%s: %s).", fieldsSentence(e), FieldsStatusKeyword, e.FieldsStatus)
+	fmt.Fprintf(&d, "\nFields: %s (%s: %s).", e.FieldsNote(), FieldsStatusKeyword, e.FieldsStatus)
 	for _, n := range e.Notes {
 		fmt.Fprintf(&d, "\nNote: %s", n)
 	}
@@ -172,20 +173,6 @@ func eventDescription(e *events.Event) string {
 		fmt.Fprintf(&d, "\nSource: %s", e.Source)
 	}
 	return d.String()
-}
-
-func fieldsSentence(e *events.Event) string {
-	switch {
-	case e.FieldsComplete():
-		return "documented by TagMango"
-	case e.FieldsStatus == "partial_schema":
-		return "partly documented: TagMango's schema is cut off, the remaining types are inferred from the example"
-	case e.FieldsStatus == "example_only":
-		return "example only: TagMango documents no schema, every type is inferred from the example"
-	case strings.HasPrefix(e.FieldsStatus, "inferred_from:"):
-		return "inferred: TagMango's page shows no payload, the fields are copied from " + strings.TrimPrefix(e.FieldsStatus, "inferred_from:")
-	}
-	return e.FieldsNote()
 }
 
 // properties builds the properties and required list of fields, whose values in the
@@ -240,39 +227,41 @@ func (b *Builder) fieldSchema(f events.Field, example any, to target) *Object {
 	return s
 }
 
-// jsonTypes maps a catalog type to JSON Schema types the way the checker reads it
-// (pkg/events parseType): "number", "integer" and "float" are any JSON number; "any",
-// "unknown (…)" and anything unrecognised give nil, no type constraint. null is added
+// jsonTypes gives a field's JSON Schema types: the kinds its catalog type allows as the
+// checker reads them (events.TypeKinds), nil for no type constraint, and null added
 // only where the catalog says nullable: true.
 func jsonTypes(f events.Field) []string {
-	var out []string
-	add := func(t string) {
-		if !slices.Contains(out, t) {
-			out = append(out, t)
-		}
+	kinds := events.TypeKinds(f.Type)
+	if kinds == nil {
+		return nil
 	}
-	for _, part := range strings.Split(f.Type, "|") {
-		switch strings.ToLower(strings.TrimSpace(part)) {
-		case "string":
-			add("string")
-		case "number", "integer", "float":
-			add("number")
-		case "boolean", "bool":
-			add("boolean")
-		case "array":
-			add("array")
-		case "object":
-			add("object")
-		case "null":
-			add("null")
-		default:
-			return nil
-		}
+	out := make([]string, 0, len(kinds)+1)
+	for _, k := range kinds {
+		out = append(out, schemaType(k))
 	}
-	if f.Nullable != nil && *f.Nullable {
-		add("null")
+	if f.Nullable != nil && *f.Nullable && !slices.Contains(kinds, jsonscan.KindNull) {
+		out = append(out, "null")
 	}
 	return out
+}
+
+// schemaType names a JSON kind as JSON Schema's "type" keyword does.
+func schemaType(k jsonscan.Kind) string {
+	switch k {
+	case jsonscan.KindNull:
+		return "null"
+	case jsonscan.KindBool:
+		return "boolean"
+	case jsonscan.KindNumber:
+		return "number"
+	case jsonscan.KindString:
+		return "string"
+	case jsonscan.KindArray:
+		return "array"
+	case jsonscan.KindObject:
+		return "object"
+	}
+	panic(fmt.Sprintf("eventschema: no JSON Schema type for kind %d", k))
 }
 
 var minuteTimestamp = regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\dZ$`)

@@ -28,7 +28,7 @@ func TestCrashWriter(t *testing.T) {
 	s := New(path)
 	start, _ := strconv.Atoi(os.Getenv(crashEnv + "_START"))
 	for i := start; ; i++ {
-		rec := NewRecord("p", "course.completed.50", fmt.Sprintf("https://example.com/%d", i), Filters{}, time.Unix(int64(i), 0))
+		rec := Scope{Profile: "p"}.NewRecord("course.completed.50", fmt.Sprintf("https://example.com/%d", i), Filters{}, time.Unix(int64(i), 0))
 		if err := s.Update(func(st *State) error { st.Upsert(rec); return nil }); err != nil {
 			fmt.Println("error", err)
 			os.Exit(1)

@@ -124,11 +124,6 @@ func (sc Scope) NewRecord(event, hookURL string, filters Filters, at time.Time) 
 	return r
 }
 
-// NewRecord builds a record of profile on the production API.
-func NewRecord(profile, event, hookURL string, filters Filters, at time.Time) Record {
-	return Scope{Profile: profile}.NewRecord(event, hookURL, filters, at)
-}
-
 // API is the record's base URL, the production API for a record that has none.
 func (r Record) API() string {
 	if r.BaseURL == "" {
@@ -143,11 +138,6 @@ func (r Record) FilterValues() Filters {
 		return Filters{}
 	}
 	return *r.Filters
-}
-
-// RecordID is the short local id of a subscription of profile on the production API.
-func RecordID(profile, event, hookURL string, f Filters) string {
-	return Scope{Profile: profile}.RecordID(event, hookURL, f)
 }
 
 // RecordID is the short local id of a subscription: the first 8 hex digits of a hash of

@@ -13,16 +13,16 @@ import (
 var t0 = time.Date(2026, 11, 22, 10, 4, 5, 0, time.UTC)
 
 func TestRecordIDIsStableAndDistinct(t *testing.T) {
-	a := RecordID("default", "course.completed.50", "https://x/h", Filters{Course: "c"})
-	if a != RecordID("default", "course.completed.50", "https://x/h", Filters{Course: "c"}) || len(a) != 8 {
+	a := Scope{Profile: "default"}.RecordID("course.completed.50", "https://x/h", Filters{Course: "c"})
+	if a != (Scope{Profile: "default"}).RecordID("course.completed.50", "https://x/h", Filters{Course: "c"}) || len(a) != 8 {
 		t.Errorf("id %q not stable", a)
 	}
 	for _, other := range []string{
-		RecordID("ci", "course.completed.50", "https://x/h", Filters{Course: "c"}),
-		RecordID("default", "course.completed.100", "https://x/h", Filters{Course: "c"}),
-		RecordID("default", "course.completed.50", "https://x/h2", Filters{Course: "c"}),
-		RecordID("default", "course.completed.50", "https://x/h", Filters{}),
-		RecordID("default", "course.completed.50", "https://x/h", Filters{Mango: "c"}),
+		Scope{Profile: "ci"}.RecordID("course.completed.50", "https://x/h", Filters{Course: "c"}),
+		Scope{Profile: "default"}.RecordID("course.completed.100", "https://x/h", Filters{Course: "c"}),
+		Scope{Profile: "default"}.RecordID("course.completed.50", "https://x/h2", Filters{Course: "c"}),
+		Scope{Profile: "default"}.RecordID("course.completed.50", "https://x/h", Filters{}),
+		Scope{Profile: "default"}.RecordID("course.completed.50", "https://x/h", Filters{Mango: "c"}),
 	} {
 		if other == a {
 			t.Errorf("collision with %q", other)
@@ -31,22 +31,22 @@ func TestRecordIDIsStableAndDistinct(t *testing.T) {
 }
 
 func TestRecordJSONShape(t *testing.T) {
-	r := NewRecord("default", "course.completed.50", "https://example.com/hooks/tm", Filters{Course: "634fc35ddaf58580e2418c40"}, t0)
+	r := Scope{Profile: "default"}.NewRecord("course.completed.50", "https://example.com/hooks/tm", Filters{Course: "634fc35ddaf58580e2418c40"}, t0)
 	b, _ := json.Marshal(r)
 	want := `{"id":"` + r.ID + `","profile":"default","baseUrl":"https://api-prod-new.tagmango.com","event":"course.completed.50","hookUrl":"https://example.com/hooks/tm","filters":{"course":"634fc35ddaf58580e2418c40"},"registeredAt":"2026-11-22T10:04:05Z","temporary":false}`
 	if string(b) != want {
 		t.Errorf("got  %s\nwant %s", b, want)
 	}
-	b, _ = json.Marshal(NewRecord("default", "user.deleted", "https://e/h", Filters{}, t0))
+	b, _ = json.Marshal(Scope{Profile: "default"}.NewRecord("user.deleted", "https://e/h", Filters{}, t0))
 	if strings.Contains(string(b), "filters") {
 		t.Errorf("empty filters must be omitted: %s", b)
 	}
 }
 
 func TestRecordsBelongToAnAPI(t *testing.T) {
-	prod := NewRecord("default", "course.completed.50", "https://x/h", Filters{}, t0)
+	prod := Scope{Profile: "default"}.NewRecord("course.completed.50", "https://x/h", Filters{}, t0)
 	// Production ids are those of stores written before records had a base URL.
-	if prod.ID != "3fe84ce4" || prod.ID != RecordID("default", "course.completed.50", "https://x/h", Filters{}) {
+	if prod.ID != "3fe84ce4" || prod.ID != (Scope{Profile: "default"}).RecordID("course.completed.50", "https://x/h", Filters{}) {
 		t.Errorf("production id changed: %s", prod.ID)
 	}
 	emu := Scope{Profile: "default", BaseURL: "http://127.0.0.1:4280"}
@@ -92,7 +92,7 @@ func TestUpdateWritesPrivateAtomicFile(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "state", "subscriptions.json")
 	s := New(path)
 	err := s.Update(func(st *State) error {
-		st.Upsert(NewRecord("default", "user.deleted", "https://e/h", Filters{}, t0))
+		st.Upsert(Scope{Profile: "default"}.NewRecord("user.deleted", "https://e/h", Filters{}, t0))
 		return nil
 	})
 	if err != nil {
@@ -145,7 +145,7 @@ func TestCorruptFileIsReportedAndLeftUntouched(t *testing.T) {
 				t.Fatalf("err %v", err)
 			}
 			err = s.Update(func(st *State) error {
-				st.Upsert(NewRecord("p", "e", "https://u", Filters{}, t0))
+				st.Upsert(Scope{Profile: "p"}.NewRecord("e", "https://u", Filters{}, t0))
 				return nil
 			})
 			if !errors.As(err, &ce) {
@@ -187,9 +187,9 @@ func TestRefusesSymlink(t *testing.T) {
 
 func TestRemoveAndSelect(t *testing.T) {
 	st := &State{}
-	a := NewRecord("p", "e1", "https://u/a", Filters{}, t0.Add(time.Minute))
-	b := NewRecord("p", "e2", "https://u/a", Filters{}, t0)
-	c := NewRecord("q", "e1", "https://u/c", Filters{}, t0)
+	a := Scope{Profile: "p"}.NewRecord("e1", "https://u/a", Filters{}, t0.Add(time.Minute))
+	b := Scope{Profile: "p"}.NewRecord("e2", "https://u/a", Filters{}, t0)
+	c := Scope{Profile: "q"}.NewRecord("e1", "https://u/c", Filters{}, t0)
 	st.Upsert(a)
 	st.Upsert(b)
 	st.Upsert(c)

@@ -203,7 +203,7 @@ func TestStartCleansUpAfterAKilledListen(t *testing.T) {
 	other := store.Scope{Profile: "ci", BaseURL: here.BaseURL}.NewRecord("user.deleted", "https://other.example.com/user.deleted", store.Filters{}, at)
 	other.Temporary = true
 	// The same profile's temporary record on another API is that API's to clean up.
-	production := store.NewRecord("default", "user.deleted", "https://dead.example.com/user.deleted", store.Filters{}, at)
+	production := store.Scope{Profile: "default"}.NewRecord("user.deleted", "https://dead.example.com/user.deleted", store.Filters{}, at)
 	production.Temporary = true
 	kept := here.NewRecord("user.deleted", "https://prod.example.com/hooks", store.Filters{}, at)
 	f.seed(dead, live, other, production, kept)

@@ -12,9 +12,9 @@ import (
 func seed(t *testing.T, e *cmdtest.Env) {
 	t.Helper()
 	err := store.New(e.StatePath).Update(func(s *store.State) error {
-		s.Upsert(store.NewRecord("default", "course.completed.50", "https://example.com/a", store.Filters{Course: "c1"}, e.Now.Add(-5*time.Minute)))
-		s.Upsert(store.NewRecord("default", "webinar.completed.all", "https://example.com/b", store.Filters{}, e.Now.Add(-2*time.Hour)))
-		s.Upsert(store.NewRecord("ci", "user.deleted", "https://example.com/c", store.Filters{}, e.Now.Add(-time.Minute)))
+		s.Upsert(store.Scope{Profile: "default"}.NewRecord("course.completed.50", "https://example.com/a", store.Filters{Course: "c1"}, e.Now.Add(-5*time.Minute)))
+		s.Upsert(store.Scope{Profile: "default"}.NewRecord("webinar.completed.all", "https://example.com/b", store.Filters{}, e.Now.Add(-2*time.Hour)))
+		s.Upsert(store.Scope{Profile: "ci"}.NewRecord("user.deleted", "https://example.com/c", store.Filters{}, e.Now.Add(-time.Minute)))
 		return nil
 	})
 	if err != nil {
@@ -30,8 +30,8 @@ func TestListPiped(t *testing.T) {
 		t.Fatal(res.Stderr)
 	}
 	want := "" +
-		store.RecordID("default", "webinar.completed.all", "https://example.com/b", store.Filters{}) + "\twebinar.completed.all\thttps://example.com/b\t\tdefault\t2026-11-22T08:04:05Z\n" +
-		store.RecordID("default", "course.completed.50", "https://example.com/a", store.Filters{Course: "c1"}) + "\tcourse.completed.50\thttps://example.com/a\tcourse=c1\tdefault\t2026-11-22T09:59:05Z\n"
+		store.Scope{Profile: "default"}.RecordID("webinar.completed.all", "https://example.com/b", store.Filters{}) + "\twebinar.completed.all\thttps://example.com/b\t\tdefault\t2026-11-22T08:04:05Z\n" +
+		store.Scope{Profile: "default"}.RecordID("course.completed.50", "https://example.com/a", store.Filters{Course: "c1"}) + "\tcourse.completed.50\thttps://example.com/a\tcourse=c1\tdefault\t2026-11-22T09:59:05Z\n"
 	if res.Stdout != want {
 		t.Errorf("stdout:\n%s\nwant:\n%s", res.Stdout, want)
 	}
@@ -118,11 +118,11 @@ func TestListCorruptStore(t *testing.T) {
 // terminal and in a pipe, with or without filters.
 func TestListMarksTemporary(t *testing.T) {
 	e := cmdtest.New(t)
-	withFilter := store.NewRecord("default", "course.completed.50", "https://tunnel.example.com/course.completed.50", store.Filters{Course: "c1"}, e.Now.Add(-time.Minute))
+	withFilter := store.Scope{Profile: "default"}.NewRecord("course.completed.50", "https://tunnel.example.com/course.completed.50", store.Filters{Course: "c1"}, e.Now.Add(-time.Minute))
 	withFilter.Temporary = true
-	bare := store.NewRecord("default", "user.deleted", "https://tunnel.example.com/user.deleted", store.Filters{}, e.Now.Add(-2*time.Minute))
+	bare := store.Scope{Profile: "default"}.NewRecord("user.deleted", "https://tunnel.example.com/user.deleted", store.Filters{}, e.Now.Add(-2*time.Minute))
 	bare.Temporary = true
-	lasting := store.NewRecord("default", "webinar.completed.all", "https://example.com/b", store.Filters{}, e.Now.Add(-3*time.Minute))
+	lasting := store.Scope{Profile: "default"}.NewRecord("webinar.completed.all", "https://example.com/b", store.Filters{}, e.Now.Add(-3*time.Minute))
 	err := store.New(e.StatePath).Update(func(s *store.State) error {
 		s.Upsert(withFilter)
 		s.Upsert(bare)
@@ -171,7 +171,7 @@ func TestListEventValidation(t *testing.T) {
 	e := cmdtest.New(t)
 	seed(t, e)
 	if err := store.New(e.StatePath).Update(func(s *store.State) error {
-		s.Upsert(store.NewRecord("default", "custom.thing", "https://example.com/x", store.Filters{}, e.Now)) // register --force
+		s.Upsert(store.Scope{Profile: "default"}.NewRecord("custom.thing", "https://example.com/x", store.Filters{}, e.Now)) // register --force
 		return nil
 	}); err != nil {
 		t.Fatal(err)

@@ -13,7 +13,7 @@ const emulatorURL = "http://127.0.0.1:4280"
 
 func seedTwoAPIs(t *testing.T, e *cmdtest.Env) (prod, emu store.Record) {
 	t.Helper()
-	prod = store.NewRecord("default", "course.completed.50", "https://example.com/a", store.Filters{}, e.Now)
+	prod = store.Scope{Profile: "default"}.NewRecord("course.completed.50", "https://example.com/a", store.Filters{}, e.Now)
 	emu = store.Scope{Profile: "default", BaseURL: emulatorURL}.NewRecord("course.completed.50", "https://example.com/a", store.Filters{}, e.Now)
 	if err := store.New(e.StatePath).Update(func(s *store.State) error { s.Upsert(prod); s.Upsert(emu); return nil }); err != nil {
 		t.Fatal(err)

@@ -60,7 +60,7 @@ func TestRegisterIsIdempotentPerAPI(t *testing.T) {
 func TestRegisterSeesOldProductionRecords(t *testing.T) {
 	e := cmdtest.New(t)
 	srv := cmdtest.NewAPIServer(t)
-	id := store.RecordID("default", "course.completed.50", hook, store.Filters{})
+	id := store.Scope{Profile: "default"}.RecordID("course.completed.50", hook, store.Filters{})
 	writeFile(t, e.StatePath, `{"version":1,"subscriptions":[{"id":"`+id+`","profile":"default","event":"course.completed.50","hookUrl":"`+hook+`","registeredAt":"2026-11-01T00:00:00Z","temporary":false}]}`)
 	t.Setenv("TAGMANGO_API_KEY", cmdtest.TestAPIKey)
 	res := e.Run("register", "--url", hook, "--event", "course.completed.50")

@@ -42,7 +42,7 @@ func has(list []string, want string) bool {
 func TestDynamicCompletion(t *testing.T) {
 	e := cmdtest.New(t)
 	e.WriteConfig("current-profile: a\nprofiles:\n  a:\n    api-key: tmk_aaaaaaaaaaaaaaaa\n  ci:\n    api-key: tmk_bbbbbbbbbbbbbbbb\n")
-	rec := store.NewRecord("a", "course.completed.50", "https://example.com/h", store.Filters{}, e.Now)
+	rec := store.Scope{Profile: "a"}.NewRecord("course.completed.50", "https://example.com/h", store.Filters{}, e.Now)
 	if err := store.New(e.StatePath).Update(func(s *store.State) error { s.Upsert(rec); return nil }); err != nil {
 		t.Fatal(err)
 	}
