@@ -704,3 +704,17 @@ func TestReplayOfAnEmptyBodyWarnsAsListen(t *testing.T) {
 		t.Errorf("replay warnings %#v, want %#v", replayed["warnings"], want)
 	}
 }
+
+// TestNewRefusesAnInvalidPort without naming a flag: the commands own theirs.
+func TestNewRefusesAnInvalidPort(t *testing.T) {
+	for _, port := range []int{-1, 65536} {
+		_, err := inspector.New(inspector.Options{Store: inspector.NewStore(0), Catalog: testCatalog(t), Matcher: events.NewMatcher(testCatalog(t)), Port: port})
+		want := fmt.Sprintf("inspector: invalid port %d: use 0 to 65535", port)
+		if err == nil || err.Error() != want {
+			t.Errorf("port %d: %v, want %q", port, err, want)
+		}
+	}
+	if inspector.ValidPort(0) != nil || inspector.ValidPort(65535) != nil {
+		t.Error("0 and 65535 are valid ports")
+	}
+}
