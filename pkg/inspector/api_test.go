@@ -641,3 +641,80 @@ func TestLoadPutsForwardedLinesBackInOrder(t *testing.T) {
 		t.Errorf("seqs %v", seqs)
 	}
 }
+
+// TestLoadDetectsOlderLinesAsListen: a line saved without the detection is detected
+// and checked as listen does, body warnings included; a line with its detection
+// keeps it.
+func TestLoadDetectsOlderLinesAsListen(t *testing.T) {
+	saved := strings.NewReader(`{"seq":1,"path":"/","raw":""}
+{"seq":2,"path":"/","raw":"a=b"}
+{"seq":3,"path":"/course.completed.50","raw":` + strconv.Quote(coursePayload) + `}
+{"seq":4,"path":"/","raw":"","event":"user.deleted","candidates":["user.deleted"],"warnings":[]}
+`)
+	store := inspector.NewStore(0)
+	m := events.NewMatcher(testCatalog(t))
+	if _, err := inspector.Load(context.Background(), store, m, "f", saved, func(s string) { t.Error(s) }); err != nil {
+		t.Fatal(err)
+	}
+	srv, _ := inspector.New(inspector.Options{Store: store, Catalog: testCatalog(t), Matcher: m, Token: "t"})
+	want := []struct {
+		event    string
+		warnings []any
+	}{
+		{"unknown", []any{"the body is empty"}},
+		{"unknown", []any{"the body is not JSON"}},
+		{"course.completed.50", []any{}},
+		{"user.deleted", []any{}},
+	}
+	for i, w := range want {
+		req := httptest.NewRequest("GET", "/api/deliveries/"+strconv.Itoa(i+1), nil)
+		req.Header.Set(inspector.TokenHeader, "t")
+		rr := httptest.NewRecorder()
+		srv.Handler().ServeHTTP(rr, req)
+		var d map[string]any
+		if err := json.Unmarshal(rr.Body.Bytes(), &d); err != nil {
+			t.Fatalf("line %d: %v %s", i+1, err, rr.Body)
+		}
+		if got, _ := d["warnings"].([]any); d["event"] != w.event || !slices.Equal(got, w.warnings) {
+			t.Errorf("line %d: event %v, warnings %#v; want %s, %#v", i+1, d["event"], d["warnings"], w.event, w.warnings)
+		}
+	}
+}
+
+// TestReplayOfAnEmptyBodyWarnsAsListen: the replay's entry is checked as listen
+// checks a delivery.
+func TestReplayOfAnEmptyBodyWarnsAsListen(t *testing.T) {
+	target := httptest.NewServer(&recorder{})
+	defer target.Close()
+	s := startSession(t, sessionConfig{})
+	s.post("/", "")
+	s.waitFor(1)
+	code, out := s.postJSON("/api/deliveries/1/replay", map[string]any{"to": target.URL})
+	if code != http.StatusOK {
+		t.Fatalf("replay: %d %v", code, out)
+	}
+	var orig, replayed map[string]any
+	s.getJSON("/api/deliveries/1", &orig)
+	s.getJSON("/api/deliveries/2", &replayed)
+	want := []any{"the body is empty"}
+	if got, _ := orig["warnings"].([]any); !slices.Equal(got, want) {
+		t.Errorf("delivery warnings %#v, want %#v", orig["warnings"], want)
+	}
+	if got, _ := replayed["warnings"].([]any); !slices.Equal(got, want) {
+		t.Errorf("replay warnings %#v, want %#v", replayed["warnings"], want)
+	}
+}
+
+// TestNewRefusesAnInvalidPort without naming a flag: the commands own theirs.
+func TestNewRefusesAnInvalidPort(t *testing.T) {
+	for _, port := range []int{-1, 65536} {
+		_, err := inspector.New(inspector.Options{Store: inspector.NewStore(0), Catalog: testCatalog(t), Matcher: events.NewMatcher(testCatalog(t)), Port: port})
+		want := fmt.Sprintf("inspector: invalid port %d: use 0 to 65535", port)
+		if err == nil || err.Error() != want {
+			t.Errorf("port %d: %v, want %q", port, err, want)
+		}
+	}
+	if inspector.ValidPort(0) != nil || inspector.ValidPort(65535) != nil {
+		t.Error("0 and 65535 are valid ports")
+	}
+}

@@ -95,14 +95,15 @@ func savedDelivery(l *savefile.Line, m *events.Matcher) *receiver.Delivery {
 	if d.Method == "" {
 		d.Method = http.MethodPost
 	}
-	p := m.Parse(body)
-	d.IsJSON = p.JSON
 	if d.Event == "" {
-		det, checks := m.Examine(pathOnly(d.Path), p)
-		d.Event, d.Candidates, d.ByPath = det.Event, det.Candidates, det.ByPath
-		if d.Warnings == nil {
-			d.Warnings = append([]string{}, checks...)
+		// Saved without the detection: detected as listen would have.
+		saved := d.Warnings
+		d.Detect(m)
+		if saved != nil {
+			d.Warnings = saved
 		}
+	} else {
+		d.IsJSON = d.Payload().JSON
 	}
 	if d.Candidates == nil {
 		d.Candidates = []string{}

@@ -154,13 +154,7 @@ func (s *Server) replayRecord(orig *record, to string, header http.Header, body 
 		Size:       int64(len(body)),
 		ForwardTo:  to,
 	}
-	p := s.opts.Matcher.Parse(body)
-	det, checks := s.opts.Matcher.Examine(pathOnly(orig.d.Path), p)
-	d.Event, d.Candidates, d.ByPath, d.IsJSON = det.Event, det.Candidates, det.ByPath, p.JSON
-	d.Warnings = append([]string{}, checks...)
-	if !p.JSON {
-		d.Warnings = append(d.Warnings, "the body is not JSON")
-	}
+	d.Detect(s.opts.Matcher)
 	d.Notes = []string{"replay of #" + strconv.FormatInt(orig.d.Seq, 10) + " to " + to}
 	fr := &receiver.ForwardResult{
 		Seq:      orig.d.Seq,
@@ -182,11 +176,6 @@ func (s *Server) replayRecord(orig *record, to string, header http.Header, body 
 	s.opts.Store.notify()
 	rec := sl.open(new(receiver.Unpacker))
 	return &rec
-}
-
-func pathOnly(uri string) string {
-	p, _, _ := strings.Cut(uri, "?")
-	return p
 }
 
 // jsonProblem says where text is not JSON; "" when it is.

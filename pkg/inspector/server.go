@@ -82,6 +82,15 @@ type Server struct {
 	now     func() time.Time
 }
 
+// ValidPort checks that port can be the inspector's: 0 (a free one) to 65535. The
+// error says what to use, for a command to name its flag before it.
+func ValidPort(port int) error {
+	if port < 0 || port > 65535 {
+		return errors.New("use 0 to 65535")
+	}
+	return nil
+}
+
 // New checks opts and builds the server; Listen binds it.
 func New(opts Options) (*Server, error) {
 	if opts.Store == nil || opts.Catalog == nil || opts.Matcher == nil {
@@ -90,8 +99,8 @@ func New(opts Options) (*Server, error) {
 	if opts.Host == "" {
 		opts.Host = DefaultHost
 	}
-	if opts.Port < 0 || opts.Port > 65535 {
-		return nil, fmt.Errorf("invalid --ui-port %d: use 0 to 65535", opts.Port)
+	if err := ValidPort(opts.Port); err != nil {
+		return nil, fmt.Errorf("inspector: invalid port %d: %w", opts.Port, err)
 	}
 	if opts.MaxBody <= 0 {
 		opts.MaxBody = receiver.DefaultMaxBody

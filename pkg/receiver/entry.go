@@ -70,7 +70,8 @@ type Delivery struct {
 	ByPath bool
 	// IsJSON reports that Body is valid JSON.
 	IsJSON bool
-	// Warnings are the checks that failed, then "duplicate of #N"; never nil.
+	// Warnings are why it was refused, the body's warnings (see Detect), then
+	// "duplicate of #N"; never nil.
 	Warnings []string
 	// DuplicateOf is the seq of an earlier delivery with the same body, 0 when none
 	// (or when it is a repeat).
@@ -87,8 +88,6 @@ type Delivery struct {
 
 	payload  *jsonscan.Result
 	detected bool
-	// checks are the catalog checks that failed (shared with other deliveries).
-	checks []string
 	// packedHeader is the header of an unpacked delivery (see appendPackedHeader).
 	packedHeader []byte
 	// rejection is the warning the handler attached to a refused delivery.

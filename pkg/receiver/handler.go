@@ -287,32 +287,7 @@ func (e *Engine) refuse(w http.ResponseWriter, r *http.Request, status int, msg 
 func (e *Engine) notice(n *Notice) { e.q.push(n, noticeSize(n)) }
 
 // detect fills in the detection, once.
-func (e *Engine) detect(d *Delivery) {
-	if d.detected {
-		return
-	}
-	d.detected = true
-	if d.Status == http.StatusRequestEntityTooLarge {
-		det, ok := e.cfg.Matcher.DetectPath(pathOnly(d.Path))
-		if !ok {
-			det = events.Detection{Event: events.Unknown, Candidates: []string{}}
-		}
-		d.Event, d.Candidates, d.ByPath = det.Event, det.Candidates, det.ByPath
-		return
-	}
-	p := e.cfg.Matcher.Parse(d.Body)
-	d.payload = p
-	det, checks := e.cfg.Matcher.Examine(pathOnly(d.Path), p)
-	d.Event, d.Candidates, d.ByPath, d.IsJSON = det.Event, det.Candidates, det.ByPath, p.JSON
-	d.checks = checks
-}
-
-func pathOnly(uri string) string {
-	if i := strings.IndexByte(uri, '?'); i >= 0 {
-		return uri[:i]
-	}
-	return uri
-}
+func (e *Engine) detect(d *Delivery) { d.Detect(e.cfg.Matcher) }
 
 // selected applies --events: a delivery is selected by one of the names or
 // families (events.Selects).

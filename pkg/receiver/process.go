@@ -119,29 +119,17 @@ func (e *Engine) prepareDelivery(d *Delivery) {
 		d.hidden = true
 		return
 	}
-	var warnings []string
+	// Detect left the body's warnings: the refusal goes before them, a duplicate
+	// after.
+	warnings := d.Warnings
+	failedChecks := len(warnings)
 	if d.rejection != "" {
-		warnings = append(warnings, d.rejection)
+		warnings = append([]string{d.rejection}, warnings...)
 	}
-	failedChecks := 0
 	if d.Status != http.StatusRequestEntityTooLarge {
-		switch {
-		case d.IsJSON:
-			failedChecks = len(d.checks)
-			warnings = append(warnings, d.checks...)
-		case len(d.Body) == 0:
-			failedChecks = 1
-			warnings = append(warnings, "the body is empty")
-		default:
-			failedChecks = 1
-			warnings = append(warnings, "the body is not JSON")
-		}
 		if first, nth := e.dup.seen(d.Body, d.Seq); first != 0 {
 			e.repeatOrDuplicate(d, first, nth, &warnings)
 		}
-	}
-	if warnings == nil {
-		warnings = []string{}
 	}
 	d.Warnings = warnings
 	d.warned = failedChecks > 0

@@ -84,8 +84,8 @@ runs no script from the payloads. inspect runs until Ctrl-C (exit 0).`,
 		},
 		RunE: func(c *cobra.Command, args []string) error {
 			opts.Files = args
-			if opts.Port < 0 || opts.Port > 65535 {
-				return cmdutil.FlagErrorf("invalid --ui-port %d: use 0 to 65535", opts.Port)
+			if err := inspector.ValidPort(opts.Port); err != nil {
+				return cmdutil.FlagErrorf("invalid --ui-port %d: %v", opts.Port, err)
 			}
 			if opts.Keep < 1 {
 				return cmdutil.FlagErrorf("invalid --ui-keep %d: use a positive number", opts.Keep)

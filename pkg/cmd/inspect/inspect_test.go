@@ -142,6 +142,7 @@ func TestInspectErrors(t *testing.T) {
 		{[]string{"inspect", missing, "--ui-port", "0"}, 1, "cannot read " + missing + ": no such file or directory"},
 		{[]string{"inspect", missing, "--to", "ftp://x"}, 2, "--to:"},
 		{[]string{"inspect", missing, "--ui-keep", "0"}, 2, "invalid --ui-keep 0"},
+		{[]string{"inspect", missing, "--ui-port", "70000"}, 2, "invalid --ui-port 70000: use 0 to 65535"},
 	} {
 		res := env.Run(tt.args...)
 		if res.Code != tt.code || !strings.Contains(res.Stderr, tt.says) {

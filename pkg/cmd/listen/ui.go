@@ -95,8 +95,8 @@ func validateUIFlags(c *cobra.Command, opts *ListenOptions) error {
 		}
 		return nil
 	}
-	if opts.UIPort < 0 || opts.UIPort > 65535 {
-		return cmdutil.FlagErrorf("invalid --ui-port %d: use 0 to 65535", opts.UIPort)
+	if err := inspector.ValidPort(opts.UIPort); err != nil {
+		return cmdutil.FlagErrorf("invalid --ui-port %d: %v", opts.UIPort, err)
 	}
 	if opts.UIKeep < 1 {
 		return cmdutil.FlagErrorf("invalid --ui-keep %d: use a positive number", opts.UIKeep)

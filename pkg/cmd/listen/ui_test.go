@@ -25,6 +25,7 @@ func TestUIFlags(t *testing.T) {
 		"--open":               "--open goes with --ui",
 		"--ui --ui-keep 0":     "invalid --ui-keep 0",
 		"--ui --ui-port 70000": "invalid --ui-port 70000",
+		"--ui --ui-port -1":    "invalid --ui-port -1: use 0 to 65535",
 		"--ui --ui-port 4242":  "the inspector has its own port",
 	} {
 		_, err := parse(t, strings.Fields(args)...)

@@ -4,6 +4,9 @@ import (
 	"fmt"
 
 	"github.com/spf13/cobra"
+
+	"github.com/tagmango-hooks/tagmango-hooks/pkg/emulator"
+	"github.com/tagmango-hooks/tagmango-hooks/pkg/output"
 )
 
 // helpTopics are reference pages reachable as `tagmango-hooks help TOPIC`.
@@ -53,7 +56,7 @@ XDG_CONFIG_HOME, XDG_STATE_HOME
      --force), a --profile or TAGMANGO_PROFILE the config file lacks (unless the
      key comes from --api-key or TAGMANGO_API_KEY), a confirmation needed off a
      terminal (--all or 'profile remove' without --yes), an empty key piped to
-     'profile add', an 'emulator fire' of more than 1,000,000 deliveries,
+     'profile add', an 'emulator fire' of more than ` + output.Thousands(emulator.DefaultMaxDeliveries) + ` deliveries,
      'listen --forward-to' its own address, 'listen --register' on a --public-url
      that has a subscription of its own (not temporary)
 3    an expectation was not met: 'listen --count N --timeout DUR' saw fewer than

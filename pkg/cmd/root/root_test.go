@@ -10,6 +10,8 @@ import (
 
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/cmdtest"
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/cmdutil"
+	"github.com/tagmango-hooks/tagmango-hooks/pkg/emulator"
+	"github.com/tagmango-hooks/tagmango-hooks/pkg/output"
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/store"
 )
 
@@ -233,5 +235,14 @@ func TestEventListCompletion(t *testing.T) {
 	}
 	if got := completions(t, e, "listen", "--register", "-e", ""); !has(got, "user.deleted") {
 		t.Errorf("listen --register: %v", got)
+	}
+}
+
+// TestExitCodesStateTheFireLimit: the topic states the limit emulator fire enforces.
+func TestExitCodesStateTheFireLimit(t *testing.T) {
+	res := cmdtest.New(t).Run("help", "exit-codes")
+	want := "an 'emulator fire' of more than " + output.Thousands(emulator.DefaultMaxDeliveries) + " deliveries"
+	if res.Code != 0 || !strings.Contains(res.Stdout, want) {
+		t.Errorf("help exit-codes: %d, want %q in %q", res.Code, want, res.Stdout)
 	}
 }

@@ -75,8 +75,8 @@ fields by dotted path (callList.0.webinar=...); --force adds undocumented fields
 webinar.reminder.all is sent as TagMango sends it: three rounds (1 day, 30 min and
 15 min before), each to every participant; the counts sum the three rounds.
 
-A fire makes at most ` + thousands(emulator.DefaultMaxDeliveries) + ` deliveries (registrations × participants × rounds);
-a larger one is refused (exit 2). The report lists the first ` + thousands(emulator.MaxListedFailures) + ` failures and counts
+A fire makes at most ` + output.Thousands(emulator.DefaultMaxDeliveries) + ` deliveries (registrations × participants × rounds);
+a larger one is refused (exit 2). The report lists the first ` + output.Thousands(emulator.MaxListedFailures) + ` failures and counts
 every failure by cause ("failed by" lines; "failuresByCause" and "failuresOmitted"
 in JSON).
 
@@ -124,19 +124,6 @@ when no emulator answers. -o json prints the emulator's report as it came.`,
 	_ = cmd.RegisterFlagCompletionFunc("set", shared.CompleteSet(f))
 	fl.StringVar(&opts.EmulatorURL, "emulator", emulator.DefaultURL, "the emulator's URL (env "+EnvEmulatorURL+"; localhost:4280 needs no http://)")
 	return cmd
-}
-
-// thousands writes n with a comma between groups of three digits: 1,000,000.
-func thousands(n int) string {
-	s := strconv.Itoa(n)
-	sign := ""
-	if n < 0 {
-		sign, s = "-", s[1:]
-	}
-	for i := len(s) - 3; i > 0; i -= 3 {
-		s = s[:i] + "," + s[i:]
-	}
-	return sign + s
 }
 
 func fireRun(ctx context.Context, opts *FireOptions) error {
