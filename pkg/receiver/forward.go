@@ -6,12 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/textproto"
 	"net/url"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/neterr"
@@ -182,33 +180,29 @@ func (e *Engine) forwardFailed(w http.ResponseWriter, res *ForwardResult, err er
 	return res
 }
 
-// explainForward says in plain words why no answer came, and what the sender gets.
+// explainForward says in plain words why no answer came, and what the sender gets:
+// neterr's words, with the status and --forward-timeout added.
 func explainForward(ctx, reqCtx context.Context, err error, target string, timeout time.Duration) (int, string) {
-	hostport := target
-	if u, perr := url.Parse(target); perr == nil {
-		hostport = neterr.HostPort(u)
+	u, perr := url.Parse(target)
+	if perr != nil {
+		return http.StatusBadGateway, "could not reach " + target + ": " + err.Error()
 	}
-	var dnsErr *net.DNSError
+	hostport := neterr.HostPort(u)
 	switch {
 	case reqCtx.Err() != nil, errors.Is(ctx.Err(), context.Canceled):
 		return http.StatusServiceUnavailable, "stopped before " + hostport + " answered (the sender hung up, or listen is stopping)"
-	case errors.Is(ctx.Err(), context.DeadlineExceeded) || neterr.IsTimeout(err):
-		return http.StatusGatewayTimeout, fmt.Sprintf("%s did not answer within %s (--forward-timeout)", hostport, timeout)
-	case errors.Is(err, syscall.ECONNREFUSED):
-		return http.StatusBadGateway, neterr.Refused(hostport)
-	case errors.As(err, &dnsErr):
-		return http.StatusBadGateway, "cannot resolve " + dnsErr.Name + ": " + dnsErr.Err
 	case strings.Contains(err.Error(), "server response headers exceeded"):
 		// net/http's error for MaxResponseHeaderBytes has no sentinel.
 		return http.StatusBadGateway, fmt.Sprintf("%s answered with headers larger than %s: not relayed", hostport, FormatSize(maxForwardHeaderBytes))
-	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
-		return http.StatusBadGateway, hostport + " closed the connection without answering"
 	}
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		err = ue.Err
+	kind, msg := neterr.Explain(err, u)
+	switch {
+	case errors.Is(ctx.Err(), context.DeadlineExceeded), kind == neterr.KindTimeout:
+		return http.StatusGatewayTimeout, fmt.Sprintf("%s did not answer within %s (--forward-timeout)", hostport, timeout)
+	case kind == neterr.KindOther:
+		return http.StatusBadGateway, "could not reach " + hostport + ": " + msg
 	}
-	return http.StatusBadGateway, "could not reach " + hostport + ": " + err.Error()
+	return http.StatusBadGateway, msg
 }
 
 // headWriter keeps the first limit bytes written to it.
