@@ -166,7 +166,10 @@ func (s *session) watchTunnel(cancel context.CancelCauseFunc, stop <-chan struct
 			fmt.Fprint(s.errOut, s.opts.IO.ErrorLine(s.tun.ExitError().Error()))
 			cancel(errTunnelDied)
 		case err := <-unreachable:
-			why := strings.TrimPrefix(err.Error(), "the tunnel does not reach this listen: ")
+			why := err.Error()
+			if pe := (*tunnel.ProbeError)(nil); errors.As(err, &pe) {
+				why = pe.Reason()
+			}
 			fmt.Fprint(s.errOut, s.opts.IO.ErrorLine(fmt.Sprintf("the %s tunnel no longer reaches this listen: two probes in a row did not arrive (%s)\n  the tunnel's log: %s", s.tun.Kind(), why, s.tun.LogPath())))
 			cancel(errTunnelDied)
 		case <-stop:
