@@ -118,7 +118,7 @@ func (s *session) subscribe(ctx context.Context) ([]string, error) {
 		transport := http.DefaultTransport.(*http.Transport).Clone()
 		if err := s.probe.Run(ctx, base+receiver.ProbePath+s.probe.Token, opts.TunnelTimeout, transport); err != nil {
 			if ctx.Err() == nil {
-				hint := "check that your tunnel forwards to " + s.target()
+				hint := "check that your tunnel forwards to " + tunnel.Config{Port: s.port}.Target()
 				if s.tun != nil {
 					hint = "the tunnel's log: " + s.tun.LogPath()
 				}
@@ -139,10 +139,6 @@ func (s *session) subscribe(ctx context.Context) ([]string, error) {
 		lines = append(lines, tempsubs.Line(r))
 	}
 	return lines, nil
-}
-
-func (s *session) target() string {
-	return "http://127.0.0.1:" + strconv.Itoa(s.port)
 }
 
 // watchTunnel cancels the run, saying why at once, when the tunnel dies before
