@@ -99,11 +99,7 @@ func (e *Engine) exchange(w http.ResponseWriter, r *http.Request, d *Delivery, r
 		e.relayAfterSave(w, r, res, resp, start)
 		return nil
 	}
-	h := w.Header()
-	for k, v := range WithoutHopHeaders(resp.Header) {
-		h[k] = v
-	}
-	w.WriteHeader(resp.StatusCode)
+	writeAnswerHead(w, resp)
 	res.Status, res.Answered, res.Header = resp.StatusCode, resp.StatusCode, resp.Header
 	head := &headWriter{limit: e.cfg.ForwardBodyLimit}
 	n, err := io.Copy(w, io.TeeReader(resp.Body, head))
@@ -111,7 +107,7 @@ func (e *Engine) exchange(w http.ResponseWriter, r *http.Request, d *Delivery, r
 	res.Body, res.BodySize = head.buf, n
 	if err != nil && !errors.Is(err, io.EOF) {
 		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-			res.Message = fmt.Sprintf("the answer's body did not finish within %s (--forward-timeout)", e.cfg.ForwardTimeout)
+			res.Message = e.bodyTimedOut()
 		} else {
 			res.Message = "relaying the answer: " + err.Error()
 		}
@@ -146,7 +142,7 @@ func (e *Engine) relayAfterSave(w http.ResponseWriter, r *http.Request, res *For
 		res.Body, res.BodySize = head[:n], int64(n)
 		msg := "reading the answer: " + err.Error()
 		if neterr.IsTimeout(err) || errors.Is(err, context.DeadlineExceeded) {
-			msg = fmt.Sprintf("the answer's body did not finish within %s (--forward-timeout)", e.cfg.ForwardTimeout)
+			msg = e.bodyTimedOut()
 		}
 		// Nothing went to the sender yet: a broken answer is a 502, not a 2xx.
 		e.forwardFailed(w, res, err, http.StatusBadGateway, msg)
@@ -160,14 +156,24 @@ func (e *Engine) relayAfterSave(w http.ResponseWriter, r *http.Request, res *For
 		e.unavailable(w)
 		return
 	}
+	writeAnswerHead(w, resp)
+	if _, err := w.Write(head[:n]); err == nil {
+		_, _ = io.Copy(w, resp.Body)
+	}
+}
+
+// writeAnswerHead relays the status and the header of the handler's answer.
+func writeAnswerHead(w http.ResponseWriter, resp *http.Response) {
 	h := w.Header()
 	for k, v := range WithoutHopHeaders(resp.Header) {
 		h[k] = v
 	}
 	w.WriteHeader(resp.StatusCode)
-	if _, err := w.Write(head[:n]); err == nil {
-		_, _ = io.Copy(w, resp.Body)
-	}
+}
+
+// bodyTimedOut explains an answer whose body was cut off by --forward-timeout.
+func (e *Engine) bodyTimedOut() string {
+	return fmt.Sprintf("the answer's body did not finish within %s (--forward-timeout)", e.cfg.ForwardTimeout)
 }
 
 func (e *Engine) forwardFailed(w http.ResponseWriter, res *ForwardResult, err error, status int, msg string) *ForwardResult {
