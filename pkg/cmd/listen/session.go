@@ -84,11 +84,11 @@ func (s *session) begin(ctx context.Context, port int) error {
 		if err := checkFilters(opts, s.catalog); err != nil {
 			return err
 		}
-		if _, err := s.prepareConfig(); err != nil {
+		prepared, err := s.prepareConfig()
+		if err != nil {
 			return err
 		}
-		st, _ := opts.Store()
-		logPath := filepath.Join(filepath.Dir(st.Path), "tunnel-"+opts.Tunnel+"-"+strconv.Itoa(port)+".log")
+		logPath := filepath.Join(filepath.Dir(prepared.Store.Path), "tunnel-"+opts.Tunnel+"-"+strconv.Itoa(port)+".log")
 		tun, err := tunnel.Start(ctx, tunnel.Config{
 			Kind: opts.Tunnel, Bin: opts.TunnelBin, Port: port, LogPath: logPath, Timeout: opts.TunnelTimeout,
 			Started: func() {
