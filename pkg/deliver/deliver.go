@@ -10,14 +10,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
-	"os"
 	"slices"
 	"strconv"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/neterr"
@@ -347,32 +344,27 @@ func readAnswer(body io.Reader, n int) ([]byte, int64, error) {
 	return buf[:k], int64(k) + rest, err
 }
 
-// classify turns a transport error into its kind and a plain message.
+// classify turns a transport error into its kind and a plain message: neterr's, with
+// this package's names for the kinds and its own words for a timeout.
 func classify(err error, timeout time.Duration, u *url.URL) (kind string, msg error) {
-	hostPort := neterr.HostPort(u)
-	var dnsErr *net.DNSError
-	switch {
-	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, os.ErrDeadlineExceeded):
+	k, text := neterr.Explain(err, u)
+	switch k {
+	case neterr.KindTimeout:
 		return KindTimeout, fmt.Errorf("no answer within %s", timeout)
-	case errors.Is(err, syscall.ECONNREFUSED):
-		return KindRefused, errors.New(neterr.Refused(hostPort))
-	case errors.As(err, &dnsErr):
-		return KindDNS, fmt.Errorf("cannot resolve %s: %s", u.Hostname(), dnsErr.Err)
-	case errors.Is(err, syscall.ENETUNREACH), errors.Is(err, syscall.EHOSTUNREACH):
-		return KindUnreachable, fmt.Errorf("%s is unreachable from here", u.Hostname())
-	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
-		return KindReset, errors.New("the connection was closed without an answer")
-	case neterr.IsTimeout(err):
-		return KindTimeout, fmt.Errorf("no answer within %s", timeout)
+	case neterr.KindRefused:
+		kind = KindRefused
+	case neterr.KindDNS:
+		kind = KindDNS
+	case neterr.KindUnreachable:
+		kind = KindUnreachable
+	case neterr.KindReset:
+		kind = KindReset
+	case neterr.KindTLS:
+		kind = KindTLS
+	default:
+		kind = KindOther
 	}
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		err = ue.Err
-	}
-	if neterr.IsTLS(err) {
-		return KindTLS, fmt.Errorf("TLS: %w", err)
-	}
-	return KindOther, err
+	return kind, errors.New(text)
 }
 
 // Summary sums up a run.

@@ -2,6 +2,7 @@ package deliver
 
 import (
 	"context"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -178,7 +179,9 @@ func TestClassify(t *testing.T) {
 		{&url.Error{Op: "Post", Err: &net.OpError{Op: "dial", Err: syscall.ECONNREFUSED}}, u, KindRefused, "nothing is listening on 127.0.0.1:3000 — is your server running?"},
 		{&url.Error{Op: "Post", Err: &net.OpError{Op: "dial", Err: syscall.ECONNREFUSED}}, tls, KindRefused, "nothing is listening on example.com:443"},
 		{&net.DNSError{Err: "no such host", Name: "example.com"}, tls, KindDNS, "cannot resolve example.com: no such host"},
-		{fmt.Errorf("read: %w", io.EOF), u, KindReset, "the connection was closed without an answer"},
+		{fmt.Errorf("read: %w", io.EOF), u, KindReset, "127.0.0.1:3000 closed the connection without answering"},
+		{&url.Error{Op: "Post", Err: &net.OpError{Op: "dial", Err: syscall.ENETUNREACH}}, tls, KindUnreachable, "example.com is unreachable from here"},
+		{&url.Error{Op: "Post", Err: x509.UnknownAuthorityError{}}, tls, KindTLS, "TLS: x509: certificate signed by unknown authority"},
 		{errors.New("strange"), u, KindOther, "strange"},
 	}
 	for _, tc := range cases {

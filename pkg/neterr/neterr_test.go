@@ -1,11 +1,15 @@
 package neterr
 
 import (
+	"context"
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"io"
+	"net"
 	"net/url"
 	"os"
+	"syscall"
 	"testing"
 )
 
@@ -40,5 +44,33 @@ func TestIsTLSAndIsTimeout(t *testing.T) {
 	}
 	if !IsTimeout(fmt.Errorf("dial: %w", os.ErrDeadlineExceeded)) || IsTimeout(tlsErr) {
 		t.Error("IsTimeout does not tell a timeout from another error")
+	}
+}
+
+func TestExplain(t *testing.T) {
+	u, _ := url.Parse("https://example.com/tm")
+	dial := func(errno error) error {
+		return &url.Error{Op: "Post", Err: &net.OpError{Op: "dial", Err: os.NewSyscallError("connect", errno)}}
+	}
+	tests := []struct {
+		err  error
+		kind Kind
+		msg  string
+	}{
+		{fmt.Errorf("Post: %w", context.DeadlineExceeded), KindTimeout, "example.com:443 did not answer in time"},
+		{&url.Error{Op: "Post", Err: os.ErrDeadlineExceeded}, KindTimeout, "example.com:443 did not answer in time"},
+		{dial(syscall.ECONNREFUSED), KindRefused, "nothing is listening on example.com:443 — is your server running?"},
+		{&url.Error{Op: "Post", Err: &net.DNSError{Err: "no such host", Name: "example.com", IsTimeout: true}}, KindDNS, "cannot resolve example.com: no such host"},
+		{dial(syscall.ENETUNREACH), KindUnreachable, "example.com is unreachable from here"},
+		{dial(syscall.EHOSTUNREACH), KindUnreachable, "example.com is unreachable from here"},
+		{dial(syscall.ECONNRESET), KindReset, "example.com:443 closed the connection without answering"},
+		{fmt.Errorf("read: %w", io.ErrUnexpectedEOF), KindReset, "example.com:443 closed the connection without answering"},
+		{&url.Error{Op: "Post", Err: x509.UnknownAuthorityError{}}, KindTLS, "TLS: x509: certificate signed by unknown authority"},
+		{&url.Error{Op: "Post", URL: "https://example.com/tm", Err: errors.New("strange")}, KindOther, "strange"},
+	}
+	for _, tt := range tests {
+		if kind, msg := Explain(tt.err, u); kind != tt.kind || msg != tt.msg {
+			t.Errorf("Explain(%v) = %d %q, want %d %q", tt.err, kind, msg, tt.kind, tt.msg)
+		}
 	}
 }

@@ -87,8 +87,10 @@ type Config struct {
 	// Transport carries forwards; nil means a clone of http.DefaultTransport that
 	// takes answer headers of at most 64 KiB.
 	Transport http.RoundTripper
-	// Events selects deliveries whose candidates include one of these names or
-	// families; the others are answered but neither forwarded, shown nor counted.
+	// Events selects deliveries that one of these names or families selects
+	// (events.Selects): the detected event itself, "unknown" included, or one of its
+	// candidates. The others are answered but neither forwarded, shown nor counted;
+	// empty selects every delivery.
 	Events []string
 	// Count stops the engine after that many selected deliveries (0: never).
 	Count int

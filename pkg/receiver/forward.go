@@ -6,12 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/textproto"
 	"net/url"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/tagmango-hooks/tagmango-hooks/pkg/neterr"
@@ -101,11 +99,7 @@ func (e *Engine) exchange(w http.ResponseWriter, r *http.Request, d *Delivery, r
 		e.relayAfterSave(w, r, res, resp, start)
 		return nil
 	}
-	h := w.Header()
-	for k, v := range WithoutHopHeaders(resp.Header) {
-		h[k] = v
-	}
-	w.WriteHeader(resp.StatusCode)
+	writeAnswerHead(w, resp)
 	res.Status, res.Answered, res.Header = resp.StatusCode, resp.StatusCode, resp.Header
 	head := &headWriter{limit: e.cfg.ForwardBodyLimit}
 	n, err := io.Copy(w, io.TeeReader(resp.Body, head))
@@ -113,7 +107,7 @@ func (e *Engine) exchange(w http.ResponseWriter, r *http.Request, d *Delivery, r
 	res.Body, res.BodySize = head.buf, n
 	if err != nil && !errors.Is(err, io.EOF) {
 		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-			res.Message = fmt.Sprintf("the answer's body did not finish within %s (--forward-timeout)", e.cfg.ForwardTimeout)
+			res.Message = e.bodyTimedOut()
 		} else {
 			res.Message = "relaying the answer: " + err.Error()
 		}
@@ -148,7 +142,7 @@ func (e *Engine) relayAfterSave(w http.ResponseWriter, r *http.Request, res *For
 		res.Body, res.BodySize = head[:n], int64(n)
 		msg := "reading the answer: " + err.Error()
 		if neterr.IsTimeout(err) || errors.Is(err, context.DeadlineExceeded) {
-			msg = fmt.Sprintf("the answer's body did not finish within %s (--forward-timeout)", e.cfg.ForwardTimeout)
+			msg = e.bodyTimedOut()
 		}
 		// Nothing went to the sender yet: a broken answer is a 502, not a 2xx.
 		e.forwardFailed(w, res, err, http.StatusBadGateway, msg)
@@ -162,14 +156,24 @@ func (e *Engine) relayAfterSave(w http.ResponseWriter, r *http.Request, res *For
 		e.unavailable(w)
 		return
 	}
+	writeAnswerHead(w, resp)
+	if _, err := w.Write(head[:n]); err == nil {
+		_, _ = io.Copy(w, resp.Body)
+	}
+}
+
+// writeAnswerHead relays the status and the header of the handler's answer.
+func writeAnswerHead(w http.ResponseWriter, resp *http.Response) {
 	h := w.Header()
 	for k, v := range WithoutHopHeaders(resp.Header) {
 		h[k] = v
 	}
 	w.WriteHeader(resp.StatusCode)
-	if _, err := w.Write(head[:n]); err == nil {
-		_, _ = io.Copy(w, resp.Body)
-	}
+}
+
+// bodyTimedOut explains an answer whose body was cut off by --forward-timeout.
+func (e *Engine) bodyTimedOut() string {
+	return fmt.Sprintf("the answer's body did not finish within %s (--forward-timeout)", e.cfg.ForwardTimeout)
 }
 
 func (e *Engine) forwardFailed(w http.ResponseWriter, res *ForwardResult, err error, status int, msg string) *ForwardResult {
@@ -182,33 +186,29 @@ func (e *Engine) forwardFailed(w http.ResponseWriter, res *ForwardResult, err er
 	return res
 }
 
-// explainForward says in plain words why no answer came, and what the sender gets.
+// explainForward says in plain words why no answer came, and what the sender gets:
+// neterr's words, with the status and --forward-timeout added.
 func explainForward(ctx, reqCtx context.Context, err error, target string, timeout time.Duration) (int, string) {
-	hostport := target
-	if u, perr := url.Parse(target); perr == nil {
-		hostport = neterr.HostPort(u)
+	u, perr := url.Parse(target)
+	if perr != nil {
+		return http.StatusBadGateway, "could not reach " + target + ": " + err.Error()
 	}
-	var dnsErr *net.DNSError
+	hostport := neterr.HostPort(u)
 	switch {
 	case reqCtx.Err() != nil, errors.Is(ctx.Err(), context.Canceled):
 		return http.StatusServiceUnavailable, "stopped before " + hostport + " answered (the sender hung up, or listen is stopping)"
-	case errors.Is(ctx.Err(), context.DeadlineExceeded) || neterr.IsTimeout(err):
-		return http.StatusGatewayTimeout, fmt.Sprintf("%s did not answer within %s (--forward-timeout)", hostport, timeout)
-	case errors.Is(err, syscall.ECONNREFUSED):
-		return http.StatusBadGateway, neterr.Refused(hostport)
-	case errors.As(err, &dnsErr):
-		return http.StatusBadGateway, "cannot resolve " + dnsErr.Name + ": " + dnsErr.Err
 	case strings.Contains(err.Error(), "server response headers exceeded"):
 		// net/http's error for MaxResponseHeaderBytes has no sentinel.
 		return http.StatusBadGateway, fmt.Sprintf("%s answered with headers larger than %s: not relayed", hostport, FormatSize(maxForwardHeaderBytes))
-	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
-		return http.StatusBadGateway, hostport + " closed the connection without answering"
 	}
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		err = ue.Err
+	kind, msg := neterr.Explain(err, u)
+	switch {
+	case errors.Is(ctx.Err(), context.DeadlineExceeded), kind == neterr.KindTimeout:
+		return http.StatusGatewayTimeout, fmt.Sprintf("%s did not answer within %s (--forward-timeout)", hostport, timeout)
+	case kind == neterr.KindOther:
+		return http.StatusBadGateway, "could not reach " + hostport + ": " + msg
 	}
-	return http.StatusBadGateway, "could not reach " + hostport + ": " + err.Error()
+	return http.StatusBadGateway, msg
 }
 
 // headWriter keeps the first limit bytes written to it.

@@ -1,12 +1,19 @@
 package receiver
 
 import (
+	"context"
+	"crypto/x509"
+	"errors"
 	"io"
+	"log"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"os"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -124,6 +131,10 @@ func TestForwardFailures(t *testing.T) {
 		w.WriteHeader(500)
 		_, _ = io.WriteString(w, strings.Repeat("x", 600))
 	})
+	untrusted := httptest.NewUnstartedServer(http.NotFoundHandler())
+	untrusted.Config.ErrorLog = log.New(io.Discard, "", 0) // the handshake it fails
+	untrusted.StartTLS()
+	t.Cleanup(untrusted.Close)
 
 	tests := []struct {
 		name     string
@@ -133,18 +144,25 @@ func TestForwardFailures(t *testing.T) {
 		message  string
 		target   int
 		headSize int
+		timeout  time.Duration // 100ms unless set
 	}{
 		{name: "nothing listening", url: "http://" + down + "/hook", status: 502,
 			body:    "nothing is listening on " + down + " — is your server running?\n",
 			message: "nothing is listening on " + down + " — is your server running?"},
 		{name: "too slow", url: slow.URL, status: 504, message: " did not answer within 100ms (--forward-timeout)"},
+		{name: "a certificate not trusted", url: untrusted.URL, status: 502, message: "TLS: tls: failed to verify certificate: x509: ",
+			timeout: 10 * time.Second}, // a handshake under -race takes longer than 100ms
 		{name: "a redirect is relayed, not followed", url: redirect.URL, status: 302, target: 302},
 		{name: "a 500 is relayed", url: broken.URL, status: 500, target: 500, headSize: DefaultForwardBodyLimit},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			c := newCollector()
-			rn := start(t, Config{Routes: []Route{{URL: tt.url}}, ForwardTimeout: 100 * time.Millisecond}, c)
+			timeout := 100 * time.Millisecond
+			if tt.timeout != 0 {
+				timeout = tt.timeout
+			}
+			rn := start(t, Config{Routes: []Route{{URL: tt.url}}, ForwardTimeout: timeout}, c)
 			next[*Ready](t, c)
 			a := rn.post(t, "/", userPayload, nil)
 			if a.status != tt.status || (tt.body != "" && a.body != tt.body) {
@@ -159,6 +177,34 @@ func TestForwardFailures(t *testing.T) {
 				t.Errorf("forward failures %d", s.ForwardFailures)
 			}
 		})
+	}
+}
+
+func TestExplainForward(t *testing.T) {
+	ctx := context.Background()
+	dial := func(errno error) error {
+		return &url.Error{Op: "Post", URL: "http://10.9.9.9:3000/hook", Err: &net.OpError{Op: "dial", Net: "tcp", Err: os.NewSyscallError("connect", errno)}}
+	}
+	tests := []struct {
+		name   string
+		err    error
+		status int
+		msg    string
+	}{
+		{"network unreachable", dial(syscall.ENETUNREACH), 502, "10.9.9.9 is unreachable from here"},
+		{"host unreachable", dial(syscall.EHOSTUNREACH), 502, "10.9.9.9 is unreachable from here"},
+		{"refused", dial(syscall.ECONNREFUSED), 502, "nothing is listening on 10.9.9.9:3000 — is your server running?"},
+		{"reset", dial(syscall.ECONNRESET), 502, "10.9.9.9:3000 closed the connection without answering"},
+		{"certificate", &url.Error{Op: "Post", Err: x509.UnknownAuthorityError{}}, 502, "TLS: x509: certificate signed by unknown authority"},
+		{"DNS", &url.Error{Op: "Post", Err: &net.DNSError{Err: "no such host", Name: "10.9.9.9"}}, 502, "cannot resolve 10.9.9.9: no such host"},
+		{"timeout", &url.Error{Op: "Post", Err: os.ErrDeadlineExceeded}, 504, "10.9.9.9:3000 did not answer within 2s (--forward-timeout)"},
+		{"other", &url.Error{Op: "Post", Err: errors.New("strange")}, 502, "could not reach 10.9.9.9:3000: strange"},
+	}
+	for _, tt := range tests {
+		status, msg := explainForward(ctx, ctx, tt.err, "http://10.9.9.9:3000/hook", 2*time.Second)
+		if status != tt.status || msg != tt.msg {
+			t.Errorf("%s: %d %q, want %d %q", tt.name, status, msg, tt.status, tt.msg)
+		}
 	}
 }
 

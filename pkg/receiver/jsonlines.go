@@ -56,6 +56,12 @@ func (j *JSONLines) Render(e Entry) error {
 	default:
 		return nil
 	}
+	// The text goes out after the lines before it, as Pretty's toErr does. It matters
+	// only when stdout and stderr are the same terminal: each forwarded delivery's
+	// JSON line then shows right before its "↳ #N" line, where deferred to Flush a
+	// burst would show all its results first, then all its lines. That costs one
+	// write to stdout per forwarded delivery; it is kept because the renderer cannot
+	// tell that terminal from a pipe (where the two streams' order is not seen).
 	if err := j.out.Flush(); err != nil {
 		return err
 	}

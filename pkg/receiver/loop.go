@@ -9,6 +9,8 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+
+	"github.com/tagmango-hooks/tagmango-hooks/pkg/neterr"
 )
 
 // HopHeader marks each request an engine forwards with its random id, added to any
@@ -64,14 +66,8 @@ func pointsAt(target string, bound *net.TCPAddr, local *[]net.IP) bool {
 	if err != nil {
 		return false
 	}
-	port := u.Port()
-	if port == "" {
-		port = "80"
-		if u.Scheme == "https" {
-			port = "443"
-		}
-	}
-	if port != strconv.Itoa(bound.Port) {
+	_, port, err := net.SplitHostPort(neterr.HostPort(u))
+	if err != nil || port != strconv.Itoa(bound.Port) {
 		return false
 	}
 	host := strings.TrimSuffix(strings.ToLower(u.Hostname()), ".")

@@ -33,6 +33,10 @@ type Config struct {
 	Client *api.Client
 	// Store keeps the records.
 	Store *store.Store
+	// State is Store's content when the caller has loaded it already (listen does,
+	// so that a corrupt file stops it before the API key is asked for or a tunnel
+	// started); nil, Prepare loads it.
+	State *store.State
 	// Scope is the profile and API whose temporary records these are: a listen on the
 	// emulator neither sees nor cleans up production's.
 	Scope store.Scope
@@ -67,9 +71,12 @@ type Subscriptions struct {
 func Prepare(cfg Config) (*Subscriptions, error) {
 	base := strings.TrimRight(cfg.PublicURL, "/")
 	// The store comes first: a corrupt file stops us before any API call.
-	state, err := cfg.Store.Load()
-	if err != nil {
-		return nil, err
+	state := cfg.State
+	if state == nil {
+		var err error
+		if state, err = cfg.Store.Load(); err != nil {
+			return nil, err
+		}
 	}
 	for _, r := range state.Subscriptions {
 		if !cfg.Scope.Has(r) || r.Temporary {

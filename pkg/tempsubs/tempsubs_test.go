@@ -254,6 +254,16 @@ func TestPrepareRefuses(t *testing.T) {
 			t.Errorf("exit %d calls %v: %v", cmdutil.ExitCodeFor(err), f.calls(), err)
 		}
 	})
+	t.Run("a permanent subscription in the state the caller loaded", func(t *testing.T) {
+		f := newFixture(t, "")
+		perm := f.scope.NewRecord("course.completed.50", publicURL+"/course.completed.50", store.Filters{}, now)
+		cfg := f.config("course.completed.50")
+		cfg.State = &store.State{Subscriptions: []store.Record{perm}} // not in the file: Prepare does not load it again
+		_, err := tempsubs.Prepare(cfg)
+		if err == nil || !strings.Contains(err.Error(), "is already subscribed (record "+perm.ID) {
+			t.Errorf("err %v", err)
+		}
+	})
 	t.Run("a corrupt store", func(t *testing.T) {
 		f := newFixture(t, "")
 		if err := os.MkdirAll(filepath.Dir(f.store.Path), 0o700); err != nil {

@@ -45,8 +45,25 @@ const (
 	probeCallLimit = 10 * time.Second
 )
 
+// ProbeError is a probe that did not arrive in time.
+type ProbeError struct {
+	// URL is where the probe was sent.
+	URL string
+	// Timeout is how long it was tried.
+	Timeout time.Duration
+	// Last is what the last attempt got.
+	Last string
+}
+
+func (e *ProbeError) Error() string { return "the tunnel does not reach this listen: " + e.Reason() }
+
+// Reason says what happened, without saying that the tunnel does not reach listen.
+func (e *ProbeError) Reason() string {
+	return fmt.Sprintf("no probe sent to %s arrived within %s (last attempt: %s)", e.URL, e.Timeout, e.Last)
+}
+
 // Run POSTs to url (the public URL and the probe path with Token) with back-off
-// until the probe arrives, or fails after timeout with what the last attempt got.
+// until the probe arrives, or fails after timeout with a *ProbeError.
 func (p *Probe) Run(ctx context.Context, url string, timeout time.Duration, transport http.RoundTripper) error {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
@@ -75,7 +92,7 @@ func (p *Probe) Run(ctx context.Context, url string, timeout time.Duration, tran
 		case <-ctx.Done():
 			timer.Stop()
 			if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-				return fmt.Errorf("the tunnel does not reach this listen: no probe sent to %s arrived within %s (last attempt: %s)", url, timeout, last)
+				return &ProbeError{URL: url, Timeout: timeout, Last: last}
 			}
 			return ctx.Err()
 		case <-timer.C:

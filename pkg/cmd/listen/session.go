@@ -84,11 +84,11 @@ func (s *session) begin(ctx context.Context, port int) error {
 		if err := checkFilters(opts, s.catalog); err != nil {
 			return err
 		}
-		if _, err := s.prepareConfig(); err != nil {
+		prepared, err := s.prepareConfig()
+		if err != nil {
 			return err
 		}
-		st, _ := opts.Store()
-		logPath := filepath.Join(filepath.Dir(st.Path), "tunnel-"+opts.Tunnel+"-"+strconv.Itoa(port)+".log")
+		logPath := filepath.Join(filepath.Dir(prepared.Store.Path), "tunnel-"+opts.Tunnel+"-"+strconv.Itoa(port)+".log")
 		tun, err := tunnel.Start(ctx, tunnel.Config{
 			Kind: opts.Tunnel, Bin: opts.TunnelBin, Port: port, LogPath: logPath, Timeout: opts.TunnelTimeout,
 			Started: func() {
@@ -118,7 +118,7 @@ func (s *session) subscribe(ctx context.Context) ([]string, error) {
 		transport := http.DefaultTransport.(*http.Transport).Clone()
 		if err := s.probe.Run(ctx, base+receiver.ProbePath+s.probe.Token, opts.TunnelTimeout, transport); err != nil {
 			if ctx.Err() == nil {
-				hint := "check that your tunnel forwards to " + s.target()
+				hint := "check that your tunnel forwards to " + tunnel.Config{Port: s.port}.Target()
 				if s.tun != nil {
 					hint = "the tunnel's log: " + s.tun.LogPath()
 				}
@@ -139,10 +139,6 @@ func (s *session) subscribe(ctx context.Context) ([]string, error) {
 		lines = append(lines, tempsubs.Line(r))
 	}
 	return lines, nil
-}
-
-func (s *session) target() string {
-	return "http://127.0.0.1:" + strconv.Itoa(s.port)
 }
 
 // watchTunnel cancels the run, saying why at once, when the tunnel dies before
@@ -166,7 +162,10 @@ func (s *session) watchTunnel(cancel context.CancelCauseFunc, stop <-chan struct
 			fmt.Fprint(s.errOut, s.opts.IO.ErrorLine(s.tun.ExitError().Error()))
 			cancel(errTunnelDied)
 		case err := <-unreachable:
-			why := strings.TrimPrefix(err.Error(), "the tunnel does not reach this listen: ")
+			why := err.Error()
+			if pe := (*tunnel.ProbeError)(nil); errors.As(err, &pe) {
+				why = pe.Reason()
+			}
 			fmt.Fprint(s.errOut, s.opts.IO.ErrorLine(fmt.Sprintf("the %s tunnel no longer reaches this listen: two probes in a row did not arrive (%s)\n  the tunnel's log: %s", s.tun.Kind(), why, s.tun.LogPath())))
 			cancel(errTunnelDied)
 		case <-stop:

@@ -56,7 +56,8 @@ func (s *session) prepareConfig() (tempsubs.Config, error) {
 	}
 	// The store comes first: a corrupt file stops us before any API call, and before
 	// the question of the API key.
-	if _, err := st.Load(); err != nil {
+	state, err := st.Load()
+	if err != nil {
 		return tempsubs.Config{}, err
 	}
 	client, err := opts.APIClient(0)
@@ -64,7 +65,7 @@ func (s *session) prepareConfig() (tempsubs.Config, error) {
 		return tempsubs.Config{}, err
 	}
 	s.prepared = &tempsubs.Config{
-		ErrOut: s.errOut, Lines: opts.IO, Client: client, Store: st, Scope: scope, Now: opts.Now,
+		ErrOut: s.errOut, Lines: opts.IO, Client: client, Store: st, State: state, Scope: scope, Now: opts.Now,
 		Events: opts.RegisterEvents, Filters: opts.Filters,
 	}
 	return *s.prepared, nil
